@@ -1,0 +1,5 @@
+"""The Centrex control plane project."""
+
+from centrex.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,1 @@
+"""The REST API platform: base viewsets, API keys, throttling, errors, OpenAPI."""

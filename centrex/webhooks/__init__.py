@@ -1,0 +1,1 @@
+"""Webhooks: tenant endpoints receiving signed domain events."""

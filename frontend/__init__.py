@@ -1,0 +1,1 @@
+"""Portal layout, templates and static files; the WebSocket event consumer."""

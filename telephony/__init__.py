@@ -1,0 +1,1 @@
+"""The PBX domain: one Django app per concept, plus the FreeSWITCH adapter."""

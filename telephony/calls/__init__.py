@@ -1,0 +1,1 @@
+"""Call records (CDR), live calls and the pure call-routing engine."""

@@ -1,0 +1,769 @@
+"""The call-routing engine: what a call does, decided in pure Python (ARCHITECTURE.md rule 2).
+
+``route(call, snapshot, live) -> CallPlan`` looks at
+
+- the call (``CallRequest``): who calls (a device of the tenant, the control plane on behalf of
+  an extension, or a carrier on one of the platform's trunks), what was dialled, and when;
+- the tenant's configuration (``TenantSnapshot``): extensions and their devices, phone numbers,
+  the access-code rule, the class of service, the outside-call limit, the platform's trunks;
+- what is happening right now (``LiveState``): the outside calls in progress;
+
+and returns a ``CallPlan``: the steps to run in order, in domain terms (ring these devices for
+so long, bridge to an outside number over these trunks, play this announcement, refuse with
+this SIP code). It knows nothing of FreeSWITCH, reads no clock and does no I/O: the time comes
+in the request, the rest in the snapshot and the live state. ``telephony.freeswitch.dialplan``
+renders a plan as dialplan XML.
+
+Extending it (forwarding profiles, hunt groups, time ranges, voicemail): add a step dataclass
+here (a frozen dataclass; terminal steps also go into ``TERMINAL_STEPS``), teach the renderer
+to render it, and insert it where the plan is built. A plan always ends with exactly one
+terminal step, so every call has a definite outcome; ``CallPlan`` checks this when built.
+
+Rules, in the order they apply to a call from an extension:
+
+1. Emergency numbers of the tenant's location (``numbering.is_emergency_number``) always go out,
+   also with the access digit in front, whatever the class of service, the tenant's status or
+   the outside-call limit. They present the extension's own number, else the main number.
+2. A tenant that is expired or suspended places no other call.
+3. Numbers of the internal plan win ([AW] §3.3): an extension number rings that extension.
+4. With the access-code rule on ([VTX] §2.10), outside numbers must start with 0; without the 0
+   they are not routed outside. A trailing ``#`` is never part of the number.
+5. Outside numbers are normalised to E.164 for the tenant's country; a number of the tenant
+   itself is routed directly (its extension, or its number routes). Otherwise the class of
+   service is checked (internal only / national / international; premium-rate numbers need
+   their own permission), then the outside-call limit, then the call goes out over the trunks
+   in priority order, presenting the caller-ID the extension's mode and the company's
+   caller-ID rules give ([VTX] §2.10).
+6. A hunt group's short number (after extensions) rings the group ([VTX] §2.4, §3.2);
+   ``##`` + a short number dials the company-directory contact's first number under rule 5,
+   without the access digit ([VTX] §2.9).
+
+A call from a trunk rings the extension its number (DID) points to, or follows the number's
+routes ([VTX] §2.3): one target always (a group or an announcement), or one per state of the
+tenant's schedule at ``call.now`` (each time range, holidays, outside hours; a holiday without
+its own target takes the outside-hours one). Unknown or unrouted numbers are refused (404), a
+blocked tenant with 480, full outside lines with busy. It never goes out again, except by a
+hunt group's "divert to a number" rule.
+
+Hunt groups: ``telephony.groups.strategies.ring_plan`` orders the members (skipping those with
+no registered device, and the calling device) into ring steps of ``ring_count`` x 5 s, after a
+``GroupCall`` marker and the group's ``RingTone``; then the no-answer rule: divert to another
+group (followed; a group already rung ends the chain), to an outside number (the company's
+rule: no class of service, but never premium-rate or the company's own numbers, the
+outside-call limit counting an inbound call's own line, the main number presented), to an
+announcement (``PlayMedia``), or end the call. The state the strategies remember (cyclic start,
+idle times) and the random seed come in ``LiveState``; ``CallPlan.groups`` lists the groups a
+call reaches, so that the caller can claim their state and route again
+(``telephony.freeswitch.dialplan.route_with_groups``).
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from telephony.calls import numbering
+from telephony.forwarding.schedule import Schedule
+from telephony.groups import strategies
+from telephony.groups.strategies import GroupState
+
+# How long devices ring before the call gives up (forwarding on no answer replaces this later).
+RING_TIMEOUT_S = 30
+# How long an outside number may ring.
+OUTSIDE_TIMEOUT_S = 60
+# An emergency call waits longer for the emergency centre to answer.
+EMERGENCY_TIMEOUT_S = 120
+# "##" + short number dials a contact of the company directory.
+DIRECTORY_PREFIX = "##"
+
+
+# --- the call ------------------------------------------------------------------------
+class CallSource(enum.StrEnum):
+    """Where a call comes from, which decides who the caller is and what they may do."""
+
+    # A SIP device of the tenant, authenticated by the switch (digest); ``caller`` is its SIP user name.
+    DEVICE = "device"
+    # A call the control plane placed for an extension (click-to-call); ``caller`` is the extension number.
+    ORIGINATE = "originate"
+    # An outside call arriving on one of the platform's trunks; ``caller`` is the number the carrier sent.
+    TRUNK = "trunk"
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """One call to route, as the switch reported it (already checked to belong to ``tenant_id``)."""
+
+    tenant_id: str
+    source: CallSource
+    destination: str  # as dialled; for TRUNK calls the called number (DID) as the carrier sent it
+    caller: str  # see CallSource
+    now: datetime  # timezone-aware
+    caller_name: str = ""
+    trunk: str = ""  # the trunk a TRUNK call came in on
+
+
+# --- the tenant's configuration ------------------------------------------------------
+class TenantState(enum.StrEnum):
+    ACTIVE = "active"
+    TRYOUT = "tryout"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+
+
+class ClassOfService(enum.StrEnum):
+    """What an extension may dial outside (the values of ``directory.choices.ClassOfService``)."""
+
+    INTERNAL = "internal"
+    NATIONAL = "national"
+    INTERNATIONAL = "international"
+
+
+class CallerIdMode(enum.StrEnum):
+    """The number outside parties see (the values of ``directory.choices.CallerIdMode``)."""
+
+    OWN = "own"
+    MAIN = "main"
+    WITHHELD = "withheld"
+
+
+@dataclass(frozen=True)
+class ExtensionInfo:
+    """What routing needs to know about one extension."""
+
+    number: str
+    display_name: str
+    devices: tuple[str, ...]  # SIP user names of its active devices, in a stable order
+    class_of_service: ClassOfService = ClassOfService.NATIONAL
+    allow_premium: bool = False
+    caller_id_mode: CallerIdMode = CallerIdMode.OWN
+    own_number: str | None = None  # E.164 of a phone number routed to this extension
+    presented_number: str | None = None  # E.164 of the main number chosen for this extension
+    language: str = ""
+    id: str = ""  # the extension's primary key (hunt-group state is kept per extension id)
+
+
+class MediaKind(enum.StrEnum):
+    """The values of ``media.choices.MediaKind`` routing plays."""
+
+    RING_TONE = "ringtone"
+    ANNOUNCEMENT = "announcement"
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """Audio the switch plays: one of the tenant's converted files, or the built-in default of ``kind``."""
+
+    kind: MediaKind
+    media_id: str | None = None  # None: the built-in default
+
+
+class NoAnswer(enum.StrEnum):
+    """What a hunt group does when nobody answers (the values of ``groups.choices.NoAnswerAction``)."""
+
+    GROUP = "group"
+    NUMBER = "number"
+    ANNOUNCEMENT = "announcement"
+    HANGUP = "hangup"
+
+
+@dataclass(frozen=True)
+class GroupMemberInfo:
+    extension_id: str
+    number: str  # the extension number (its devices are in ``TenantSnapshot.extensions``)
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """A hunt group as routing needs it ([VTX] §2.4)."""
+
+    id: str
+    short_number: str
+    name: str
+    strategy: str  # groups.choices.Strategy
+    ring_count: int
+    cycles: int
+    members: tuple[GroupMemberInfo, ...]
+    ring_tone: MediaRef = MediaRef(MediaKind.RING_TONE)
+    no_answer: NoAnswer = NoAnswer.HANGUP
+    no_answer_group: str | None = None  # group id
+    no_answer_number: str = ""  # an outside number as dialled after the access digit, e.g. 0217211112
+    no_answer_announcement: MediaRef | None = None
+
+
+class TargetKind(enum.StrEnum):
+    """Where a phone number sends a call, directly or for one state of the schedule."""
+
+    EXTENSION = "extension"
+    GROUP = "group"
+    ANNOUNCEMENT = "announcement"
+    HANGUP = "hangup"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: TargetKind
+    ref: str = ""  # extension number, group id or media id ("" = the default announcement)
+
+
+# Keys of a number's routing table besides the time-range ids (``ScheduleState.key``).
+ALWAYS, HOLIDAY, OUTSIDE = "always", "holiday", "outside"
+
+
+@dataclass(frozen=True)
+class TenantSnapshot:
+    """A tenant's routing configuration at one moment (built by ``telephony.calls.snapshot``)."""
+
+    tenant_id: str
+    sip_domain: str
+    country: str  # ISO 3166 code of the location: emergency numbers and national numbers depend on it
+    status: TenantState
+    tryout_ends_at: datetime | None = None
+    language: str = "en"
+    access_code_required: bool = False
+    max_outside_calls: int = 10
+    main_number: str | None = None  # E.164
+    extensions: Mapping[str, ExtensionInfo] = field(default_factory=dict)  # by extension number
+    devices: Mapping[str, str] = field(default_factory=dict)  # active device SIP user name -> extension number
+    numbers: Mapping[str, str | None] = field(default_factory=dict)  # the tenant's E.164 numbers -> extension or None
+    trunks: tuple[str, ...] = ()  # names of the platform's active trunks, by priority
+    groups: Mapping[str, GroupInfo] = field(default_factory=dict)  # by group id
+    group_numbers: Mapping[str, str] = field(default_factory=dict)  # short number -> group id
+    # Numbers routed elsewhere than to one extension: E.164 -> {ALWAYS | range id | HOLIDAY | OUTSIDE: Target}.
+    number_routes: Mapping[str, Mapping[str, Target]] = field(default_factory=dict)
+    schedule: Schedule | None = None  # time ranges and holidays in the tenant's time zone
+    contacts: Mapping[str, str] = field(default_factory=dict)  # company directory: short number -> first number (E.164)
+    caller_id_rules: Mapping[str, str] = field(default_factory=dict)  # the tenant's E.164 -> the main number it presents
+
+    def can_place_calls(self, now: datetime) -> bool:
+        """Active, or in a tryout that has not run out at ``now``."""
+        if self.status == TenantState.TRYOUT:
+            return self.tryout_ends_at is None or now < self.tryout_ends_at
+        return self.status == TenantState.ACTIVE
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What is going on at the switch when the call is routed (kept in Redis by the switch gateway).
+
+    Only what a rule reads is fetched on the hot path: a rule that needs more (the registered
+    devices for "forward if not registered", idle times for least-active hunt groups) adds the
+    field here and fills it in ``telephony.calls.snapshot.live_state``.
+    """
+
+    outside_calls: int = 0  # the tenant's outside calls in progress, this one not counted
+    # SIP user names of the tenant's registered devices; None when unknown (then every device counts as available).
+    registered: frozenset[str] | None = None
+    # The claimed state of the hunt groups the call reaches (cyclic start, idle times), by group id.
+    group_states: Mapping[str, GroupState] = field(default_factory=dict)
+    seed: int = 0  # the random strategy's seed for this call (route itself draws nothing)
+
+
+# --- the plan ------------------------------------------------------------------------
+class CallKind(enum.StrEnum):
+    INTERNAL = "internal"
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    EMERGENCY = "emergency"
+    REFUSED = "refused"
+
+
+class Refusal(enum.StrEnum):
+    """Why a call is not put through; each has an announcement and a SIP answer."""
+
+    INVALID_NUMBER = "invalid_number"
+    UNKNOWN_NUMBER = "unknown_number"
+    NUMBER_NOT_ROUTED = "number_not_routed"
+    ACCESS_CODE_REQUIRED = "access_code_required"
+    OUTSIDE_CALLS_NOT_ALLOWED = "outside_calls_not_allowed"
+    INTERNATIONAL_NOT_ALLOWED = "international_not_allowed"
+    PREMIUM_NOT_ALLOWED = "premium_not_allowed"
+    SERVICE_SUSPENDED = "service_suspended"
+    ALL_LINES_BUSY = "all_lines_busy"
+    NO_ROUTE_OUT = "no_route_out"
+    NOT_REACHABLE = "not_reachable"
+    CALLER_UNKNOWN = "caller_unknown"
+
+
+class HangupCause(enum.StrEnum):
+    NORMAL_CLEARING = "normal_clearing"
+    # End with the reason the last ring or bridge attempt failed (busy, no answer, not registered ...).
+    LAST_ATTEMPT = "last_attempt"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A device to ring: a SIP user of the tenant's domain."""
+
+    sip_username: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class CallerId:
+    """What the called party is shown. ``number`` is an extension number inside, E.164 outside."""
+
+    number: str | None
+    name: str = ""
+    # Hidden from the called party; the number still goes to the carrier (network-asserted identity).
+    withheld: bool = False
+
+
+@dataclass(frozen=True)
+class RingTargets:
+    """Ring all ``endpoints`` at once for ``timeout_s``; the first to answer takes the call."""
+
+    endpoints: tuple[Endpoint, ...]
+    timeout_s: int
+    caller_id: CallerId
+
+
+@dataclass(frozen=True)
+class BridgeExternal:
+    """Call ``number`` outside over ``trunks`` in order; the next trunk is tried only when one fails itself."""
+
+    number: str  # E.164, or the bare emergency number (emergency numbers have no E.164 form)
+    trunks: tuple[str, ...]
+    caller_id: CallerId
+    timeout_s: int
+    emergency: bool = False
+
+
+@dataclass(frozen=True)
+class PlayAnnouncement:
+    """Tell the caller, in band and before answering, why the call does not go through."""
+
+    kind: Refusal
+
+
+@dataclass(frozen=True)
+class GroupCall:
+    """The following ring steps are a call to hunt group ``group_id``, so the switch reports who answered."""
+
+    group_id: str
+    member_extension_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RingTone:
+    """What the caller hears while the following ring steps ring (instead of the phones' own ring-back)."""
+
+    media: MediaRef
+
+
+@dataclass(frozen=True)
+class PlayMedia:
+    """Answer the call and play ``media`` to the caller."""
+
+    media: MediaRef
+
+
+@dataclass(frozen=True)
+class Reject:
+    """End the call unanswered with ``sip_code``."""
+
+    sip_code: int
+    reason: Refusal
+
+
+@dataclass(frozen=True)
+class Busy:
+    """End the call with a busy signal (SIP 486)."""
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """End the call."""
+
+    cause: HangupCause = HangupCause.NORMAL_CLEARING
+
+
+Step = RingTargets | BridgeExternal | PlayAnnouncement | GroupCall | RingTone | PlayMedia | Reject | Busy | Hangup
+TERMINAL_STEPS: tuple[type, ...] = (Reject, Busy, Hangup)
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """What one call does: ``steps`` run in order until one connects the call or a terminal step ends it."""
+
+    tenant_id: str
+    kind: CallKind
+    steps: tuple[Step, ...]
+    caller_extension: str | None = None  # the calling extension's number
+    destination: str = ""  # the normalised destination: extension number, E.164 or emergency number
+    groups: tuple[str, ...] = ()  # ids of the hunt groups the call reaches, in order (their state is claimed)
+
+    def __post_init__(self) -> None:
+        if not self.steps or not isinstance(self.steps[-1], TERMINAL_STEPS):
+            raise ValueError("a call plan must end with a terminal step")
+        if any(isinstance(step, TERMINAL_STEPS) for step in self.steps[:-1]):
+            raise ValueError("only the last step of a call plan may end the call")
+
+    @property
+    def outcome(self) -> Step:
+        return self.steps[-1]
+
+    @property
+    def goes_outside(self) -> bool:
+        return any(isinstance(step, BridgeExternal) for step in self.steps)
+
+
+# SIP answers of the refusals (the switch maps them to the matching hangup cause).
+REFUSAL_SIP_CODES: dict[Refusal, int] = {
+    Refusal.INVALID_NUMBER: 484,
+    Refusal.UNKNOWN_NUMBER: 404,
+    Refusal.NUMBER_NOT_ROUTED: 404,
+    Refusal.ACCESS_CODE_REQUIRED: 404,
+    Refusal.OUTSIDE_CALLS_NOT_ALLOWED: 403,
+    Refusal.INTERNATIONAL_NOT_ALLOWED: 403,
+    Refusal.PREMIUM_NOT_ALLOWED: 403,
+    Refusal.SERVICE_SUSPENDED: 403,
+    Refusal.ALL_LINES_BUSY: 503,
+    Refusal.NO_ROUTE_OUT: 503,
+    Refusal.NOT_REACHABLE: 480,
+    Refusal.CALLER_UNKNOWN: 403,
+}
+
+
+# --- the engine ----------------------------------------------------------------------
+def route(call: CallRequest, snapshot: TenantSnapshot, live: LiveState) -> CallPlan:
+    """Decide what ``call`` does, from the tenant's ``snapshot`` and the ``live`` state at the switch."""
+    if call.tenant_id != snapshot.tenant_id:
+        raise ValueError("the snapshot belongs to another tenant than the call")
+    if call.source == CallSource.TRUNK:
+        return _route_inbound(call, snapshot, live)
+    return _route_from_extension(call, snapshot, live)
+
+
+def _route_from_extension(call: CallRequest, snapshot: TenantSnapshot, live: LiveState) -> CallPlan:
+    caller = _calling_extension(call, snapshot)
+    caller_number = caller.number if caller else None
+    dialled = numbering.clean_dialled(call.destination)
+    if dialled is None:
+        return _refuse(snapshot, Refusal.INVALID_NUMBER, caller_number)
+
+    emergency = _emergency_number(dialled, snapshot)
+    if emergency is not None:
+        return _emergency(snapshot, caller, emergency)
+    if caller is None:
+        return _refuse(snapshot, Refusal.CALLER_UNKNOWN, None, dialled)
+    if not snapshot.can_place_calls(call.now):
+        return _refuse(snapshot, Refusal.SERVICE_SUSPENDED, caller.number, dialled)
+
+    target = snapshot.extensions.get(dialled)
+    if target is not None:
+        return _ring_extension(call, snapshot, caller, target)
+    group_id = snapshot.group_numbers.get(dialled)
+    if group_id is not None:
+        return _call_group(call, snapshot, live, group_id, CallerId(caller.number, caller.display_name), caller.number, dialled)
+    if dialled.startswith(DIRECTORY_PREFIX) and len(dialled) > len(DIRECTORY_PREFIX):
+        # "##" + short number: the company directory's contact, under the usual outside-call rules ([VTX] §9 item 30).
+        contact_number = snapshot.contacts.get(dialled[len(DIRECTORY_PREFIX) :])
+        if contact_number is None:
+            return _refuse(snapshot, Refusal.UNKNOWN_NUMBER, caller.number, dialled)
+        return _outside_call(call, snapshot, live, caller, contact_number)
+
+    if snapshot.access_code_required:
+        if dialled.startswith(numbering.ACCESS_DIGIT):
+            dialled = dialled[len(numbering.ACCESS_DIGIT) :]
+        elif not (call.source == CallSource.ORIGINATE and dialled.startswith("+")):
+            # Only the control plane's own click-to-call may pass an explicit "+" number without the 0:
+            # it is unambiguous, and a person typing on a phone follows the company's rule.
+            return _refuse(snapshot, Refusal.ACCESS_CODE_REQUIRED, caller.number, dialled)
+    return _outside_call(call, snapshot, live, caller, dialled)
+
+
+def _outside_call(call: CallRequest, snapshot: TenantSnapshot, live: LiveState, caller: ExtensionInfo, dialled: str) -> CallPlan:
+    """An extension calls ``dialled`` (without the access digit) outside the company."""
+    number = numbering.outside_number(dialled, snapshot.country)
+    if number is None:
+        return _refuse(snapshot, Refusal.UNKNOWN_NUMBER, caller.number, dialled)
+
+    if number.e164 in snapshot.number_routes:
+        # One of the company's own numbers routed to a group or by time range: route it here, not via the carrier.
+        return _route_number(call, snapshot, live, number.e164, CallerId(caller.number, caller.display_name), caller.number)
+    own_target = snapshot.extensions.get(snapshot.numbers.get(number.e164) or "")
+    if own_target is not None:
+        # One of the company's own numbers: ring the extension directly instead of via the carrier.
+        return _ring_extension(call, snapshot, caller, own_target)
+
+    refusal = _class_of_service_refusal(caller, number)
+    if refusal is not None:
+        return _refuse(snapshot, refusal, caller.number, number.e164)
+    if live.outside_calls >= snapshot.max_outside_calls:
+        return _refuse(snapshot, Refusal.ALL_LINES_BUSY, caller.number, number.e164)
+    if not snapshot.trunks:
+        return _refuse(snapshot, Refusal.NO_ROUTE_OUT, caller.number, number.e164)
+    bridge = BridgeExternal(
+        number=number.e164,
+        trunks=snapshot.trunks,
+        caller_id=outside_caller_id(caller, snapshot),
+        timeout_s=OUTSIDE_TIMEOUT_S,
+    )
+    return CallPlan(
+        snapshot.tenant_id,
+        CallKind.OUTBOUND,
+        (bridge, Hangup(HangupCause.LAST_ATTEMPT)),
+        caller_extension=caller.number,
+        destination=number.e164,
+    )
+
+
+def _calling_extension(call: CallRequest, snapshot: TenantSnapshot) -> ExtensionInfo | None:
+    if call.source == CallSource.DEVICE:
+        return snapshot.extensions.get(snapshot.devices.get(call.caller, ""))
+    return snapshot.extensions.get(call.caller)
+
+
+def _emergency_number(dialled: str, snapshot: TenantSnapshot) -> str | None:
+    """The emergency number dialled, with or without the access digit in front, else ``None``."""
+    if numbering.is_emergency_number(dialled, snapshot.country):
+        return dialled
+    # People used to "0 to get out" also dial 0 before the emergency number; it must still connect.
+    bare = dialled.removeprefix(numbering.ACCESS_DIGIT)
+    if snapshot.access_code_required and bare != dialled and numbering.is_emergency_number(bare, snapshot.country):
+        return bare
+    return None
+
+
+def _emergency(snapshot: TenantSnapshot, caller: ExtensionInfo | None, number: str) -> CallPlan:
+    caller_number = caller.number if caller else None
+    if not snapshot.trunks:
+        return _refuse(snapshot, Refusal.NO_ROUTE_OUT, caller_number, number)
+    own = caller.own_number if caller and caller.own_number in snapshot.numbers else None
+    main = snapshot.main_number if snapshot.main_number in snapshot.numbers else None
+    # Never withheld: the emergency centre must be able to call back.
+    caller_id = CallerId(number=own or main, name=caller.display_name if caller else "")
+    bridge = BridgeExternal(
+        number=number, trunks=snapshot.trunks, caller_id=caller_id, timeout_s=EMERGENCY_TIMEOUT_S, emergency=True
+    )
+    return CallPlan(
+        snapshot.tenant_id,
+        CallKind.EMERGENCY,
+        (bridge, Hangup(HangupCause.LAST_ATTEMPT)),
+        caller_extension=caller_number,
+        destination=number,
+    )
+
+
+def _ring_extension(call: CallRequest, snapshot: TenantSnapshot, caller: ExtensionInfo, target: ExtensionInfo) -> CallPlan:
+    # A device never rings itself; other devices of the same extension may (e.g. desk phone to softphone).
+    endpoints = tuple(
+        Endpoint(username, snapshot.sip_domain)
+        for username in target.devices
+        if not (call.source == CallSource.DEVICE and username == call.caller)
+    )
+    if not endpoints:
+        if target.number == caller.number:
+            return CallPlan(snapshot.tenant_id, CallKind.INTERNAL, (Busy(),), caller.number, target.number)
+        return _refuse(snapshot, Refusal.NOT_REACHABLE, caller.number, target.number)
+    ring = RingTargets(endpoints, RING_TIMEOUT_S, CallerId(caller.number, caller.display_name))
+    return CallPlan(
+        snapshot.tenant_id,
+        CallKind.INTERNAL,
+        (ring, Hangup(HangupCause.LAST_ATTEMPT)),
+        caller_extension=caller.number,
+        destination=target.number,
+    )
+
+
+def _class_of_service_refusal(caller: ExtensionInfo, number: numbering.OutsideNumber) -> Refusal | None:
+    if caller.class_of_service == ClassOfService.INTERNAL:
+        return Refusal.OUTSIDE_CALLS_NOT_ALLOWED
+    if number.international and caller.class_of_service != ClassOfService.INTERNATIONAL:
+        return Refusal.INTERNATIONAL_NOT_ALLOWED
+    if number.premium and not caller.allow_premium:
+        return Refusal.PREMIUM_NOT_ALLOWED
+    return None
+
+
+def outside_caller_id(caller: ExtensionInfo, snapshot: TenantSnapshot) -> CallerId:
+    """The extension's own number, the chosen main number, or withheld; only the tenant's own numbers.
+
+    A caller-ID rule of the company ([VTX] §2.10) replaces the own number by the rule's main number.
+    """
+    own = caller.own_number if caller.own_number in snapshot.numbers else None
+    if own is not None and snapshot.caller_id_rules.get(own) in snapshot.numbers:
+        own = snapshot.caller_id_rules[own]
+    chosen = caller.presented_number if caller.presented_number in snapshot.numbers else None
+    main = chosen or (snapshot.main_number if snapshot.main_number in snapshot.numbers else None)
+    if caller.caller_id_mode == CallerIdMode.MAIN:
+        return CallerId(main or own, caller.display_name)
+    if caller.caller_id_mode == CallerIdMode.WITHHELD:
+        return CallerId(own or main, caller.display_name, withheld=True)
+    return CallerId(own or main, caller.display_name)
+
+
+def _route_inbound(call: CallRequest, snapshot: TenantSnapshot, live: LiveState) -> CallPlan:
+    did = numbering.inbound_e164(call.destination, snapshot.country)
+    if did is None or did not in snapshot.numbers:
+        return _refuse(snapshot, Refusal.UNKNOWN_NUMBER, None, did or "")
+    if not snapshot.can_place_calls(call.now):
+        return _refuse(snapshot, Refusal.SERVICE_SUSPENDED, None, did, sip_code=480)
+    routed = did in snapshot.number_routes
+    target = snapshot.extensions.get(snapshot.numbers[did] or "")
+    if target is None and not routed:
+        return _refuse(snapshot, Refusal.NUMBER_NOT_ROUTED, None, did)
+    if live.outside_calls >= snapshot.max_outside_calls:
+        return CallPlan(snapshot.tenant_id, CallKind.INBOUND, (Busy(),), destination=did)
+    caller = CallerId(numbering.inbound_e164(call.caller, snapshot.country), call.caller_name)
+    if routed:
+        return _route_number(call, snapshot, live, did, caller, None)
+    assert target is not None
+    if not target.devices:
+        return _refuse(snapshot, Refusal.NOT_REACHABLE, None, did)
+    ring = RingTargets(tuple(Endpoint(name, snapshot.sip_domain) for name in target.devices), RING_TIMEOUT_S, caller)
+    return CallPlan(snapshot.tenant_id, CallKind.INBOUND, (ring, Hangup(HangupCause.LAST_ATTEMPT)), destination=did)
+
+
+# --- numbers routed by time range, hunt groups ----------------------------------------
+def number_target(snapshot: TenantSnapshot, e164: str, now: datetime) -> Target | None:
+    """Where a call to ``e164`` goes at ``now``: its direct target, else the target of the schedule's state.
+
+    A holiday without a target of its own takes the outside-hours target (the company is closed).
+    """
+    routes = snapshot.number_routes.get(e164, {})
+    if ALWAYS in routes:
+        return routes[ALWAYS]
+    state = snapshot.schedule.state_at(now) if snapshot.schedule is not None else None
+    if state is None:
+        return routes.get(OUTSIDE)
+    return routes.get(state.key) or (routes.get(OUTSIDE) if state.kind == HOLIDAY else None)
+
+
+def _route_number(
+    call: CallRequest, snapshot: TenantSnapshot, live: LiveState, e164: str, caller_id: CallerId, caller_extension: str | None
+) -> CallPlan:
+    kind = CallKind.INBOUND if call.source == CallSource.TRUNK else CallKind.INTERNAL
+    target = number_target(snapshot, e164, call.now)
+    if target is None:
+        return _refuse(snapshot, Refusal.NUMBER_NOT_ROUTED, caller_extension, e164)
+    if target.kind == TargetKind.GROUP and target.ref in snapshot.groups:
+        return _call_group(call, snapshot, live, target.ref, caller_id, caller_extension, e164)
+    if target.kind == TargetKind.ANNOUNCEMENT:
+        steps = (PlayMedia(MediaRef(MediaKind.ANNOUNCEMENT, target.ref or None)), Hangup())
+        return CallPlan(snapshot.tenant_id, kind, steps, caller_extension, e164)
+    if target.kind == TargetKind.EXTENSION and target.ref in snapshot.extensions:
+        endpoints = _endpoints(call, snapshot, snapshot.extensions[target.ref].devices)
+        if not endpoints:
+            return _refuse(snapshot, Refusal.NOT_REACHABLE, caller_extension, e164)
+        steps = (RingTargets(endpoints, RING_TIMEOUT_S, caller_id), Hangup(HangupCause.LAST_ATTEMPT))
+        return CallPlan(snapshot.tenant_id, kind, steps, caller_extension, e164)
+    if target.kind == TargetKind.HANGUP:
+        return CallPlan(snapshot.tenant_id, kind, (Hangup(),), caller_extension, e164)
+    return _refuse(snapshot, Refusal.NUMBER_NOT_ROUTED, caller_extension, e164)
+
+
+def _endpoints(
+    call: CallRequest, snapshot: TenantSnapshot, devices: tuple[str, ...], live: LiveState | None = None
+) -> tuple[Endpoint, ...]:
+    """The devices to ring: never the calling device itself; with ``live``, only registered ones (when known)."""
+    registered = live.registered if live is not None else None
+    return tuple(
+        Endpoint(username, snapshot.sip_domain)
+        for username in devices
+        if not (call.source == CallSource.DEVICE and username == call.caller) and (registered is None or username in registered)
+    )
+
+
+def _call_group(
+    call: CallRequest,
+    snapshot: TenantSnapshot,
+    live: LiveState,
+    group_id: str,
+    caller_id: CallerId,
+    caller_extension: str | None,
+    destination: str,
+) -> CallPlan:
+    """Ring a hunt group by its strategy, then apply its no-answer rule, following diversions to other groups."""
+    kind = CallKind.INBOUND if call.source == CallSource.TRUNK else CallKind.INTERNAL
+    steps: list[Step] = []
+    reached: list[str] = []
+    current: str | None = group_id
+    while current is not None and current in snapshot.groups and current not in reached:
+        group = snapshot.groups[current]
+        reached.append(current)
+        steps += _group_ring_steps(call, snapshot, live, group, caller_id)
+        current = None
+        if group.no_answer == NoAnswer.GROUP:
+            current = group.no_answer_group
+        elif group.no_answer == NoAnswer.ANNOUNCEMENT:
+            media = group.no_answer_announcement or MediaRef(MediaKind.ANNOUNCEMENT)
+            return CallPlan(
+                snapshot.tenant_id, kind, (*steps, PlayMedia(media), Hangup()), caller_extension, destination, tuple(reached)
+            )
+        elif group.no_answer == NoAnswer.NUMBER:
+            bridge = _divert_outside(call, snapshot, live, group.no_answer_number)
+            if bridge is not None:
+                steps.append(bridge)
+    # Nobody answered, the rule ends the call, or a diversion loops back to a group already rung.
+    if not steps:
+        # Not one member could ring (none registered): say so instead of ending without a reason.
+        refused = _refuse(snapshot, Refusal.NOT_REACHABLE, caller_extension, destination)
+        return replace(refused, groups=tuple(reached))
+    return CallPlan(
+        snapshot.tenant_id, kind, (*steps, Hangup(HangupCause.LAST_ATTEMPT)), caller_extension, destination, tuple(reached)
+    )
+
+
+def available_members(call: CallRequest, snapshot: TenantSnapshot, live: LiveState, group: GroupInfo) -> list[str]:
+    """Extension ids of the group's members that would ring for this call (some device registered, not the caller's)."""
+    available = []
+    for member in group.members:
+        extension = snapshot.extensions.get(member.number)
+        if extension is not None and _endpoints(call, snapshot, extension.devices, live):
+            available.append(member.extension_id)
+    return available
+
+
+def _group_ring_steps(
+    call: CallRequest, snapshot: TenantSnapshot, live: LiveState, group: GroupInfo, caller_id: CallerId
+) -> list[Step]:
+    devices: dict[str, tuple[Endpoint, ...]] = {}
+    members = []
+    for member in group.members:
+        extension = snapshot.extensions.get(member.number)
+        endpoints = _endpoints(call, snapshot, extension.devices if extension else (), live)
+        devices[member.extension_id] = endpoints
+        members.append(strategies.Member(member.extension_id, member.number, available=bool(endpoints)))
+    state = live.group_states.get(group.id, GroupState())
+    rng = random.Random(live.seed ^ zlib.crc32(group.id.encode()))
+    plan = strategies.ring_plan(group.strategy, members, ring_count=group.ring_count, cycles=group.cycles, state=state, rng=rng)
+    if not plan:
+        return []
+    steps: list[Step] = [
+        GroupCall(group.id, tuple(member.extension_id for member in group.members)),
+        RingTone(group.ring_tone),
+    ]
+    for ring in plan:
+        endpoints = tuple(endpoint for extension_id in ring.extension_ids for endpoint in devices[extension_id])
+        steps.append(RingTargets(endpoints, ring.seconds, caller_id))
+    return steps
+
+
+def _divert_outside(call: CallRequest, snapshot: TenantSnapshot, live: LiveState, dialled: str) -> BridgeExternal | None:
+    """A group's "divert to a number": the company's own rule, so the group calls out as the company.
+
+    The number is what a person would dial after the access digit (national or international
+    form). Premium-rate numbers, the company's own numbers (a loop through the carrier) and
+    unknown numbers are not called; the outside-call limit counts a trunk call's own line too.
+    The main number is presented.
+    """
+    number = numbering.outside_number(dialled, snapshot.country) if dialled else None
+    if number is None or number.premium or number.e164 in snapshot.numbers or not snapshot.trunks:
+        return None
+    lines_in_use = live.outside_calls + (1 if call.source == CallSource.TRUNK else 0)
+    if lines_in_use >= snapshot.max_outside_calls:
+        return None
+    main = snapshot.main_number if snapshot.main_number in snapshot.numbers else None
+    return BridgeExternal(number.e164, snapshot.trunks, CallerId(main), OUTSIDE_TIMEOUT_S)
+
+
+def _refuse(
+    snapshot: TenantSnapshot, reason: Refusal, caller_extension: str | None, destination: str = "", *, sip_code: int | None = None
+) -> CallPlan:
+    steps = (PlayAnnouncement(reason), Reject(sip_code or REFUSAL_SIP_CODES[reason], reason))
+    return CallPlan(snapshot.tenant_id, CallKind.REFUSED, steps, caller_extension, destination)

@@ -1,0 +1,1 @@
+"""The company directory (global contacts) and users' private contacts, with CSV and vCard import."""

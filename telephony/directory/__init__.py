@@ -1,0 +1,1 @@
+"""Extensions, devices, phone numbers (DIDs)."""

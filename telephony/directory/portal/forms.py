@@ -1,0 +1,103 @@
+"""Portal forms of the directory. They parse input and offer the tenant's own choices; the services validate and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from telephony.directory.choices import CallerIdMode, ClassOfService, DestinationKind
+from telephony.directory.models import Device, Extension, PhoneNumber
+from tenants.choices import Language
+from tenants.models import Tenant, User
+
+
+def _choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
+class ExtensionForm(forms.Form):
+    number = forms.CharField(label=_("Extension number"), max_length=6, help_text=_("2 to 6 digits, not starting with 0."))
+    display_name = forms.CharField(label=_("Display name"), max_length=100)
+    user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.none(), required=False, empty_label=_("No user"))
+    caller_id_mode = forms.ChoiceField(label=_("Caller ID for outside calls"), choices=CallerIdMode.choices)
+    outbound_number = forms.ModelChoiceField(
+        label=_("Presented main number"),
+        queryset=PhoneNumber.objects.none(),
+        required=False,
+        empty_label=_("The company's main number"),
+        help_text=_("Used when the caller ID is a main number."),
+    )
+    class_of_service = forms.ChoiceField(
+        label=_("Outgoing calls"), choices=ClassOfService.choices, initial=ClassOfService.NATIONAL
+    )
+    allow_premium = forms.BooleanField(label=_("Premium-rate numbers allowed"), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("", _("Company default")), *Language.choices], required=False)
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "user").queryset = User.objects.filter(
+            membership__tenant=tenant, membership__is_active=True, is_active=True
+        ).order_by("full_name", "email")
+        _choice(self, "outbound_number").queryset = PhoneNumber.objects.for_tenant(tenant)
+
+    @classmethod
+    def initial_from(cls, extension: Extension) -> dict[str, Any]:
+        return {
+            "number": extension.number,
+            "display_name": extension.display_name,
+            "user": extension.user_id,
+            "caller_id_mode": extension.caller_id_mode,
+            "outbound_number": extension.outbound_number_id,
+            "class_of_service": extension.class_of_service,
+            "allow_premium": extension.allow_premium,
+            "language": extension.language,
+        }
+
+
+class ExtensionCreateForm(ExtensionForm):
+    create_device = forms.BooleanField(
+        label=_("Create a device (SIP account) now"),
+        required=False,
+        initial=True,
+        help_text=_("Its password is shown once on the next page."),
+    )
+
+
+class DeviceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False, help_text=_("e.g. Desk phone, Softphone"))
+    max_registrations = forms.IntegerField(label=_("Maximum registrations"), min_value=1, max_value=10, initial=1)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    @classmethod
+    def initial_from(cls, device: Device) -> dict[str, Any]:
+        return {"name": device.name, "max_registrations": device.max_registrations, "is_active": device.is_active}
+
+
+class PhoneNumberRouteForm(forms.Form):
+    label = forms.CharField(label=_("Label"), max_length=100, required=False, help_text=_("e.g. Reception"))
+    destination_kind = forms.ChoiceField(label=_("Calls go to"), choices=DestinationKind.choices)
+    destination_extension = forms.ModelChoiceField(label=_("Extension"), queryset=Extension.objects.none(), required=False)
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "destination_extension").queryset = Extension.objects.for_tenant(tenant)
+
+
+class TelephonySettingsForm(forms.Form):
+    access_code_required = forms.BooleanField(
+        label=_("Dial 0 for outside calls"),
+        required=False,
+        help_text=_("Rule for all numbers of the company: every call to a number outside the company starts with 0."),
+    )
+    max_outside_calls = forms.IntegerField(label=_("Concurrent outside calls"), min_value=0, max_value=1000)
+    main_number = forms.ModelChoiceField(
+        label=_("Main number"), queryset=PhoneNumber.objects.none(), required=False, empty_label=_("No main number")
+    )
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "main_number").queryset = PhoneNumber.objects.for_tenant(tenant)

@@ -1,0 +1,310 @@
+"""REST resources: time ranges (with periods), holidays, the schedule's current state, number routing, caller-ID rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from centrex.api.scopes import Scope
+from centrex.api.serializers import CentrexModelSerializer, CentrexSerializer
+from centrex.api.viewsets import TenantGenericViewSet
+from telephony.directory.models import PhoneNumber
+from telephony.forwarding import schedule, selectors, services
+from telephony.forwarding.models import CallerIdRule, Holiday, NumberRoute, Slot, TargetKind, TimeRange
+
+TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+RANGE_EXAMPLE = {
+    "id": "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    "name": "Office hours",
+    "is_default": True,
+    "weekdays": [0, 1, 2, 3, 4],
+    "periods": [{"start": "08:00", "end": "12:00"}, {"start": "14:00", "end": "18:00"}],
+}
+HOLIDAY_EXAMPLE = {
+    "id": "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a",
+    "label": "Easter",
+    "start_date": "2027-03-26",
+    "end_date": "2027-03-29",
+}
+
+
+@extend_schema_field({"type": "string", "pattern": TIME.pattern, "example": "08:00"})
+class ClockField(serializers.Field):
+    """A time of day as "HH:MM", 00:00 to 24:00, stored as minutes of the day."""
+
+    def to_internal_value(self, data: Any) -> int:
+        text = data if isinstance(data, str) else ""
+        if not TIME.match(text):
+            raise serializers.ValidationError("Use HH:MM between 00:00 and 24:00.")
+        hours, minutes = text.split(":")
+        return int(hours) * 60 + int(minutes)
+
+    def to_representation(self, value: int) -> str:
+        return schedule.format_minute(value)
+
+
+class PeriodSerializer(CentrexSerializer):
+    start = ClockField(source="start_minute")
+    end = ClockField(source="end_minute")
+
+
+class TimeRangeSerializer(CentrexModelSerializer):
+    clean_model = False
+    periods = PeriodSerializer(many=True, help_text="One to three periods that do not overlap.")
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), help_text="0 = Monday ... 6 = Sunday"
+    )
+
+    class Meta:
+        model = TimeRange
+        fields = ["id", "name", "is_default", "weekdays", "periods"]
+        read_only_fields = ["id", "is_default"]
+
+
+class HolidaySerializer(CentrexModelSerializer):
+    end_date = serializers.DateField(required=False, help_text="The last day; leave out for a single day.")
+
+    class Meta:
+        model = Holiday
+        fields = ["id", "label", "start_date", "end_date"]
+        read_only_fields = ["id"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("end_date", attrs.get("start_date"))
+        return super().validate(attrs)
+
+
+class ScheduleStateSerializer(CentrexSerializer):
+    kind = serializers.ChoiceField(choices=["range", "holiday", "outside"])
+    range = serializers.UUIDField(allow_null=True)
+    range_name = serializers.CharField(allow_null=True)
+    holiday = serializers.CharField(allow_null=True)
+
+
+def _periods(data: dict[str, Any]) -> list[tuple[int, int]]:
+    return [(period["start_minute"], period["end_minute"]) for period in data["periods"]]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List time ranges", examples=[OpenApiExample("Office hours", value=RANGE_EXAMPLE, response_only=True)]
+    ),
+    retrieve=extend_schema(summary="Show a time range"),
+    create=extend_schema(summary="Add a time range", examples=[OpenApiExample("Office hours", value=RANGE_EXAMPLE)]),
+    partial_update=extend_schema(summary="Change a time range"),
+    destroy=extend_schema(summary="Delete a time range (not the default office-hours range)"),
+)
+class TimeRangeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantGenericViewSet,
+):
+    queryset = TimeRange.objects.prefetch_related("periods")
+    serializer_class = TimeRangeSerializer
+    required_scopes = {"read": Scope.ADMIN_READ, "write": Scope.ADMIN_WRITE}
+    ordering_fields = ["position", "name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer: TimeRangeSerializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.check_create_time_range(
+            self.tenant, actor=self.actor, name=data["name"], weekdays=data["weekdays"], periods=_periods(data)
+        )
+
+    def perform_update(self, serializer: TimeRangeSerializer) -> None:
+        current = serializer.instance
+        data = serializer.validated_data
+        periods = _periods(data) if "periods" in data else [(p.start_minute, p.end_minute) for p in current.periods.all()]
+        serializer.instance = services.check_update_time_range(
+            self.tenant,
+            actor=self.actor,
+            time_range=current,
+            name=data.get("name", current.name),
+            weekdays=data.get("weekdays", current.weekdays),
+            periods=periods,
+        )
+
+    def perform_destroy(self, instance: TimeRange) -> None:
+        services.check_delete_time_range(self.tenant, actor=self.actor, time_range=instance)
+
+    @extend_schema(summary="The schedule's state now", responses={200: ScheduleStateSerializer})
+    @action(detail=False, methods=["get"])
+    def current(self, request: Request) -> Response:
+        state = selectors.current_state(self.tenant)
+        return Response(
+            {
+                "kind": state.kind,
+                "range": state.range.id if state.range else None,
+                "range_name": state.range.name if state.range else None,
+                "holiday": state.holiday.label if state.holiday else None,
+            }
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List holidays and vacations", examples=[OpenApiExample("Easter", value=HOLIDAY_EXAMPLE, response_only=True)]
+    ),
+    retrieve=extend_schema(summary="Show a holiday"),
+    create=extend_schema(summary="Add a holiday or a vacation", examples=[OpenApiExample("Easter", value=HOLIDAY_EXAMPLE)]),
+    destroy=extend_schema(summary="Remove a holiday"),
+)
+class HolidayViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, TenantGenericViewSet
+):
+    queryset = Holiday.objects.all()
+    serializer_class = HolidaySerializer
+    required_scopes = {"read": Scope.ADMIN_READ, "write": Scope.ADMIN_WRITE}
+    ordering_fields = ["start_date"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        holiday = services.check_add_holiday(self.tenant, actor=self.actor, **serializer.validated_data)
+        return Response(HolidaySerializer(holiday).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: Holiday) -> None:
+        services.do_delete_holiday(self.tenant, actor=self.actor, holiday=instance)
+
+
+# --- number routing ([VTX] §2.3) and caller-ID rules ([VTX] §2.10) -------------------------------
+class RouteTargetSerializer(CentrexSerializer):
+    kind = serializers.ChoiceField(choices=TargetKind.choices)
+    extension = serializers.UUIDField(required=False, allow_null=True)
+    group = serializers.UUIDField(required=False, allow_null=True)
+    announcement = serializers.UUIDField(required=False, allow_null=True, help_text="Empty: the built-in announcement.")
+
+
+def _target_out(route: NumberRoute) -> dict[str, Any]:
+    return {
+        "kind": route.target_kind,
+        "extension": str(route.target_extension_id) if route.target_extension_id else None,
+        "group": str(route.target_group_id) if route.target_group_id else None,
+        "announcement": str(route.target_announcement_id) if route.target_announcement_id else None,
+    }
+
+
+class NumberRoutingSerializer(CentrexSerializer):
+    """How one of the tenant's numbers is routed. ``ranges`` maps time-range ids to targets."""
+
+    id = serializers.UUIDField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    destination = serializers.ChoiceField(choices=[services.NUMBER_GROUP, services.NUMBER_ANNOUNCEMENT, services.NUMBER_SCHEDULE])
+    always = RouteTargetSerializer(required=False, allow_null=True)
+    ranges = serializers.DictField(child=RouteTargetSerializer(), required=False)
+    holiday = RouteTargetSerializer(required=False, allow_null=True)
+    outside = RouteTargetSerializer(required=False, allow_null=True)
+
+    def to_representation(self, instance: PhoneNumber) -> dict[str, Any]:
+        routes = selectors.number_routes(instance.tenant, instance)
+        by_slot = {route.slot: route for route in routes if route.slot != Slot.RANGE}
+        return {
+            "id": str(instance.pk),
+            "number": str(instance.number),
+            "destination": instance.destination_kind,
+            "always": _target_out(by_slot[Slot.ALWAYS]) if Slot.ALWAYS in by_slot else None,
+            "ranges": {str(r.time_range_id): _target_out(r) for r in routes if r.slot == Slot.RANGE},
+            "holiday": _target_out(by_slot[Slot.HOLIDAY]) if Slot.HOLIDAY in by_slot else None,
+            "outside": _target_out(by_slot[Slot.OUTSIDE]) if Slot.OUTSIDE in by_slot else None,
+        }
+
+
+def _route_target(data: dict[str, Any] | None) -> services.RouteTarget | None:
+    return services.RouteTarget(**data) if data else None
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the company's numbers with their routing"),
+    retrieve=extend_schema(summary="Show how a number is routed"),
+    update=extend_schema(summary="Route a number to a group, an announcement, or by time range"),
+)
+class NumberRoutingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
+    queryset = PhoneNumber.objects.select_related("tenant")
+    serializer_class = NumberRoutingSerializer
+    required_scopes = {"read": Scope.ADMIN_READ, "write": Scope.ADMIN_WRITE}
+    ordering_fields = ["number"]
+    http_method_names = ["get", "put", "head", "options"]
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        number = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        number = services.check_route_number(
+            self.tenant,
+            actor=self.actor,
+            phone_number=number,
+            destination=data["destination"],
+            always=_route_target(data.get("always")),
+            ranges={key: services.RouteTarget(**value) for key, value in data.get("ranges", {}).items()},
+            holiday=_route_target(data.get("holiday")),
+            outside=_route_target(data.get("outside")),
+        )
+        return Response(NumberRoutingSerializer(number).data)
+
+
+class CallerIdRuleSerializer(CentrexModelSerializer):
+    presented_number = serializers.UUIDField(source="presented_number_id")
+    numbers = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
+
+    class Meta:
+        model = CallerIdRule
+        fields = ["id", "presented_number", "numbers"]
+
+    def to_representation(self, instance: CallerIdRule) -> dict[str, Any]:
+        return {
+            "id": str(instance.pk),
+            "presented_number": str(instance.presented_number_id),
+            "numbers": [str(pk) for pk in instance.numbers.values_list("pk", flat=True)],
+        }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List caller-ID rules"),
+    retrieve=extend_schema(summary="Show a caller-ID rule"),
+    create=extend_schema(summary="Present a main number for a set of the company's numbers"),
+    update=extend_schema(summary="Change a caller-ID rule"),
+    destroy=extend_schema(summary="Delete a caller-ID rule"),
+)
+class CallerIdRuleViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, TenantGenericViewSet
+):
+    queryset = CallerIdRule.objects.select_related("presented_number")
+    serializer_class = CallerIdRuleSerializer
+    required_scopes = {"read": Scope.ADMIN_READ, "write": Scope.ADMIN_WRITE}
+    ordering_fields = ["created_at"]
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def _save(self, request: Request, rule: CallerIdRule | None) -> CallerIdRule:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return services.check_save_caller_id_rule(
+            self.tenant, actor=self.actor, presented_number=data["presented_number_id"], numbers=data["numbers"], rule=rule
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(CallerIdRuleSerializer(self._save(request, None)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(CallerIdRuleSerializer(self._save(request, self.get_object())).data)
+
+    def perform_destroy(self, instance: CallerIdRule) -> None:
+        services.do_delete_caller_id_rule(self.tenant, actor=self.actor, rule=instance)
+
+
+def register(router: Any) -> None:
+    router.register("time-ranges", TimeRangeViewSet, basename="time-range")
+    router.register("holidays", HolidayViewSet, basename="holiday")
+    router.register("number-routing", NumberRoutingViewSet, basename="number-routing")
+    router.register("caller-id-rules", CallerIdRuleViewSet, basename="caller-id-rule")

@@ -1,0 +1,171 @@
+"""Time ranges (week days + 1 to 3 periods) and holidays of a tenant, in its time zone."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from telephony.forwarding import schedule
+from tenants.models import TenantOwned, TimeStamped
+
+
+class TimeRange(TenantOwned):
+    """A named set of opening times, e.g. the default "Office hours" (which cannot be deleted)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    is_default = models.BooleanField(_("default range"), default=False, editable=False)
+    weekdays = models.JSONField(_("week days"), default=list, help_text=_("0 = Monday ... 6 = Sunday"))
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("time range")
+        verbose_name_plural = _("time ranges")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="timerange_tenant_name_unique"),
+            models.UniqueConstraint(fields=["tenant"], condition=Q(is_default=True), name="timerange_tenant_one_default"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def as_spec(self) -> schedule.Range:
+        return schedule.Range(
+            id=str(self.pk),
+            name=self.name,
+            weekdays=frozenset(self.weekdays),
+            periods=tuple(schedule.Period(p.start_minute, p.end_minute) for p in self.periods.all()),
+        )
+
+
+class TimePeriod(TimeStamped):
+    """One period of a time range, in minutes of the local day (end exclusive, 1440 = 24:00)."""
+
+    id = models.BigAutoField(primary_key=True)
+    time_range = models.ForeignKey(TimeRange, on_delete=models.CASCADE, related_name="periods", verbose_name=_("time range"))
+    start_minute = models.PositiveSmallIntegerField(_("from"), validators=[MaxValueValidator(schedule.MINUTES_PER_DAY - 1)])
+    end_minute = models.PositiveSmallIntegerField(_("to"), validators=[MaxValueValidator(schedule.MINUTES_PER_DAY)])
+
+    class Meta:
+        ordering = ["start_minute"]
+        verbose_name = _("period")
+        verbose_name_plural = _("periods")
+        constraints = [
+            models.CheckConstraint(condition=Q(start_minute__lt=models.F("end_minute")), name="timeperiod_start_before_end")
+        ]
+
+    def __str__(self) -> str:
+        return f"{schedule.format_minute(self.start_minute)}-{schedule.format_minute(self.end_minute)}"
+
+
+class Holiday(TenantOwned):
+    """A public holiday or a vacation: closed all day, from ``start_date`` to ``end_date`` inclusive."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    label = models.CharField(_("label"), max_length=100)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"))
+
+    class Meta:
+        ordering = ["start_date", "label"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays and vacations")
+        constraints = [
+            models.CheckConstraint(condition=Q(start_date__lte=models.F("end_date")), name="holiday_start_not_after_end")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def as_spec(self) -> schedule.Holiday:
+        return schedule.Holiday(self.label, self.start_date, self.end_date)
+
+
+class Slot(models.TextChoices):
+    """Which state of the schedule a number route applies to ([VTX] §2.3)."""
+
+    ALWAYS = "always", _("Always")
+    RANGE = "range", _("During a time range")
+    HOLIDAY = "holiday", _("On holidays")
+    OUTSIDE = "outside", _("Outside the time ranges")
+
+
+class TargetKind(models.TextChoices):
+    """Where a routed number sends the call (the values of ``telephony.calls.routing.TargetKind``)."""
+
+    EXTENSION = "extension", _("Extension")
+    GROUP = "group", _("Group")
+    ANNOUNCEMENT = "announcement", _("Announcement")
+    HANGUP = "hangup", _("End the call")
+
+
+class NumberRoute(TenantOwned):
+    """Where a phone number's calls go always (a group or an announcement) or in one state of the schedule.
+
+    A number routed "by time range" has one row per time range of the tenant, one for holidays
+    and one for outside hours. A time range used here cannot be deleted (PROTECT): the company
+    first chooses where that range's calls go instead.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    phone_number = models.ForeignKey(
+        "directory.PhoneNumber", on_delete=models.CASCADE, related_name="routes", verbose_name=_("number")
+    )
+    slot = models.CharField(_("when"), max_length=16, choices=Slot.choices)
+    time_range = models.ForeignKey(
+        TimeRange, null=True, blank=True, on_delete=models.PROTECT, related_name="number_routes", verbose_name=_("time range")
+    )
+    target_kind = models.CharField(_("target"), max_length=16, choices=TargetKind.choices)
+    # A deleted extension takes its routes with it (the number then falls back to "not routed" in that state).
+    target_extension = models.ForeignKey(
+        "directory.Extension", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("extension")
+    )
+    target_group = models.ForeignKey(
+        "groups.HuntGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("group")
+    )
+    target_announcement = models.ForeignKey(
+        "media.MediaFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("announcement")
+    )
+
+    class Meta:
+        ordering = ["phone_number", "slot", "time_range__position"]
+        verbose_name = _("number route")
+        verbose_name_plural = _("number routes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_number", "time_range"], condition=Q(slot="range"), name="numberroute_number_range_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["phone_number", "slot"], condition=~Q(slot="range"), name="numberroute_number_slot_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(slot="range", time_range__isnull=False) | (~Q(slot="range") & Q(time_range__isnull=True)),
+                name="numberroute_range_iff_slot_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone_number}: {self.slot}"
+
+
+class CallerIdRule(TenantOwned):
+    """Calls out from extensions whose own number is in ``numbers`` present ``presented_number`` ([VTX] §2.10)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    presented_number = models.ForeignKey(
+        "directory.PhoneNumber", on_delete=models.CASCADE, related_name="+", verbose_name=_("number presented")
+    )
+    numbers = models.ManyToManyField("directory.PhoneNumber", related_name="caller_id_rules", verbose_name=_("for the numbers"))
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("caller-ID rule")
+        verbose_name_plural = _("caller-ID rules")
+
+    def __str__(self) -> str:
+        return str(self.presented_number)

@@ -1,0 +1,27 @@
+"""Every tenant gets its office-hours range when it is created; directory changes reach routing."""
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from tenants.signals import tenant_created
+
+
+@receiver(tenant_created, dispatch_uid="forwarding.default_time_range")
+def create_office_hours(sender: Any, tenant: Any, **kwargs: Any) -> None:
+    from telephony.forwarding.services import create_default_range
+
+    create_default_range(tenant)
+
+
+@receiver([post_save, post_delete], sender="contacts.Contact", dispatch_uid="forwarding.contact_snapshot")
+@receiver([post_save, post_delete], sender="contacts.ContactNumber", dispatch_uid="forwarding.contact_number_snapshot")
+def drop_snapshot_on_directory_change(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """ "##" + short number dials the company directory, which routing reads from the tenant's snapshot."""
+    from telephony.freeswitch.sync import schedule_sync
+
+    contact = instance if hasattr(instance, "short_number") else getattr(instance, "contact", None)
+    tenant_id = getattr(contact, "tenant_id", None)
+    if tenant_id is not None and getattr(contact, "owner_id", None) is None:
+        schedule_sync(str(tenant_id), dialplan=True)

@@ -1,0 +1,1 @@
+"""Hunt groups: members, the five distribution strategies, no-answer rules."""

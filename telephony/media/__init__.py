@@ -1,0 +1,1 @@
+"""Music on hold, ring tones and announcements: upload, check, convert, store, play."""

@@ -1,0 +1,1 @@
+"""Tenants (= SIP domains), users and memberships, licences, tenant scoping and the audit log."""
