@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install system-packages messages clean
+.PHONY: run test lint format install system-packages messages openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ lint: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	bash deploy/dev/helm.sh lint --strict helm/centrex
 	bash deploy/dev/helm.sh template centrex helm/centrex --set 'switchGateways[0].node=fs1' --set ingress.enabled=true >/dev/null
+
+# The committed schema (docs/openapi.yaml); a test fails when it is out of date. Generating needs no
+# database, but integer limits follow the PostgreSQL backend, hence the unused PostgreSQL URL.
+openapi: $(STAMP)
+	DATABASE_URL=postgres://openapi@127.0.0.1:1/openapi $(BIN)/python manage.py spectacular \
+	  --file docs/openapi.yaml --validate --fail-on-warn
 
 format: $(STAMP)
 	$(BIN)/ruff format .

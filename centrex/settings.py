@@ -130,6 +130,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+if PRODUCTION and not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured("DATABASE_URL must be set in production mode (the embedded SQLite is for development).")
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'centrex.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -147,6 +149,8 @@ def _redis_url_for_worker(url: str) -> str:
 
 
 REDIS_URL = _redis_url_for_worker(env.str("REDIS_URL", default=""))
+if PRODUCTION and not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_URL must be set in production mode (cache, channel layer and Celery broker).")
 KEY_PREFIX = env.str("CENTREX_KEY_PREFIX", default="centrex")
 
 if REDIS_URL:
@@ -399,6 +403,8 @@ FREESWITCH_BRUTEFORCE_THRESHOLD = env.int("FREESWITCH_BRUTEFORCE_THRESHOLD", def
 FREESWITCH_BRUTEFORCE_WINDOW_SECONDS = env.int("FREESWITCH_BRUTEFORCE_WINDOW_SECONDS", default=600)
 # Click-to-call: how long the user's own device rings before the attempt is given up.
 FREESWITCH_CLICK_TO_CALL_RING_SECONDS = env.int("FREESWITCH_CLICK_TO_CALL_RING_SECONDS", default=30)
+# Base URL the nodes fetch announcements from (mod_http_cache); SITE_URL when empty.
+FREESWITCH_MEDIA_URL = env.str("FREESWITCH_MEDIA_URL", default="")
 # Directory (helper D): the country whose national format is assumed for phone numbers added without a tenant.
 PLATFORM_COUNTRY = env.str("PLATFORM_COUNTRY", default="DE")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["SwitchNodeStatusEnum"] = "telephony.freeswitch.choices.NodeStatus"

@@ -54,6 +54,13 @@ KWARG_MODELS: dict[str, str] = {
     "number_id": "directory.PhoneNumber",
     "endpoint_id": "webhooks.WebhookEndpoint",
     "delivery_id": "webhooks.WebhookDelivery",
+    "key_id": "api.ApiKey",
+    "media_id": "media.MediaFile",
+    "range_id": "forwarding.TimeRange",
+    "holiday_id": "forwarding.Holiday",
+    "rule_id": "forwarding.CallerIdRule",
+    "group_id": "groups.HuntGroup",
+    "contact_id": "contacts.Contact",
 }
 # GET on acme's own object is expected to answer 404 for these view names (none so far).
 NO_OWN_OBJECT_CONTROL: set[str] = set()
@@ -127,6 +134,91 @@ def _webhook_delivery(tenants: TenantSet) -> models.Model:
     return existing or webhook_services.do_send_test_event(tenants.tenant, actor=None, endpoint=endpoint)
 
 
+def _api_key(tenants: TenantSet) -> models.Model:
+    from centrex.api import services as api_services
+    from centrex.api.models import ApiKey
+
+    existing = ApiKey.objects.filter(tenant=tenants.tenant).order_by("created_at").first()
+    return (
+        existing
+        or api_services.check_create_api_key(tenants.tenant, actor=tenants.admin, name="isolation", scopes=["directory:read"])[0]
+    )
+
+
+def _media_file(tenants: TenantSet) -> models.Model:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from telephony.media import services as media_services
+    from telephony.media.choices import MediaKind
+    from telephony.media.models import MediaFile
+    from tests.media.test_media import make_wav
+
+    existing = MediaFile.objects.for_tenant(tenants.tenant).order_by("created_at").first()
+    upload = SimpleUploadedFile("isolation.wav", make_wav(0.2), content_type="audio/wav")
+    return existing or media_services.check_upload_media(
+        tenants.tenant, actor=None, kind=MediaKind.ANNOUNCEMENT, name="Isolation", upload=upload
+    )
+
+
+def _time_range(tenants: TenantSet) -> models.Model:
+    from telephony.forwarding.models import TimeRange
+
+    # Every tenant gets the office-hours range when it is created.
+    return TimeRange.objects.for_tenant(tenants.tenant).order_by("name").first()
+
+
+def _holiday(tenants: TenantSet) -> models.Model:
+    import datetime
+
+    from telephony.forwarding import services as forwarding_services
+    from telephony.forwarding.models import Holiday
+
+    existing = Holiday.objects.for_tenant(tenants.tenant).order_by("start_date").first()
+    return existing or forwarding_services.check_add_holiday(
+        tenants.tenant, actor=None, label="Isolation", start_date=datetime.date(2030, 12, 24)
+    )
+
+
+def _caller_id_rule(tenants: TenantSet) -> models.Model:
+    from telephony.directory import services as directory_services
+    from telephony.forwarding import services as forwarding_services
+    from telephony.forwarding.models import CallerIdRule
+
+    existing = CallerIdRule.objects.for_tenant(tenants.tenant).first()
+    if existing:
+        return existing
+    main = _phone_number(tenants)
+    other = directory_services.check_add_phone_number(
+        actor=None, number=f"+4930{2000000 + main.__class__.objects.count()}", tenant=tenants.tenant
+    )
+    return forwarding_services.check_save_caller_id_rule(tenants.tenant, actor=None, presented_number=main.pk, numbers=[other.pk])
+
+
+def _hunt_group(tenants: TenantSet) -> models.Model:
+    from telephony.groups import services as group_services
+    from telephony.groups.models import HuntGroup
+    from telephony.groups.services import GroupInput
+
+    existing = HuntGroup.objects.for_tenant(tenants.tenant).order_by("short_number").first()
+    return existing or group_services.check_create_group(
+        tenants.tenant, actor=None, data=GroupInput(name="Isolation", short_number="480", members=[_extension(tenants).pk])
+    )
+
+
+def _contact(tenants: TenantSet) -> models.Model:
+    from telephony.contacts import services as contact_services
+    from telephony.contacts.models import Contact
+    from telephony.contacts.services import ContactInput
+
+    existing = Contact.objects.for_tenant(tenants.tenant).filter(owner=None).order_by("name").first()
+    return existing or contact_services.check_create_contact(
+        tenants.tenant,
+        actor=tenants.admin,
+        data=ContactInput(name="Isolation GmbH", numbers=[("work", "089 7654321")]),
+        is_global=True,
+    )
+
+
 # "app_label.Model" -> a function returning an object of that model belonging to the tenant set.
 OBJECT_FACTORIES: dict[str, Callable[[TenantSet], models.Model]] = {
     "tenants.Tenant": lambda tenants: tenants.tenant,
@@ -141,6 +233,13 @@ OBJECT_FACTORIES: dict[str, Callable[[TenantSet], models.Model]] = {
     "directory.TelephonySettings": _telephony_settings,
     "webhooks.WebhookEndpoint": _webhook_endpoint,
     "webhooks.WebhookDelivery": _webhook_delivery,
+    "api.ApiKey": _api_key,
+    "media.MediaFile": _media_file,
+    "forwarding.TimeRange": _time_range,
+    "forwarding.Holiday": _holiday,
+    "forwarding.CallerIdRule": _caller_id_rule,
+    "groups.HuntGroup": _hunt_group,
+    "contacts.Contact": _contact,
 }
 
 
@@ -179,9 +278,11 @@ def _walk(
 def _allowed_methods(callback: Any) -> list[str]:
     """The HTTP methods the view answers, DRF viewsets and Django class-based views alike."""
     actions = getattr(callback, "actions", None)
-    if actions:
-        return [method for method in ("get", *WRITE_METHODS) if method in actions]
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if actions:
+        # A viewset may narrow its router's methods (no PUT, say) with http_method_names.
+        allowed = getattr(view_class, "http_method_names", (*WRITE_METHODS, "get"))
+        return [method for method in ("get", *WRITE_METHODS) if method in actions and method in allowed]
     if view_class is None:
         # A function view: it must answer every method with the same scoping; GET is the common one.
         return ["get"]
@@ -270,6 +371,12 @@ def _request(client: Client, method: str, url: str) -> Any:
     if method in {"put", "patch"}:
         return getattr(client, method)(url, data=json.dumps({}), content_type="application/json")
     return getattr(client, method)(url)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path: Any, settings: Any) -> None:
+    """Uploaded media of the media factory go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

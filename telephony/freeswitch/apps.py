@@ -9,6 +9,7 @@ class Config(AppConfig):
 
     def ready(self) -> None:
         from centrex import navigation
+        from telephony.freeswitch import receivers  # noqa: F401
 
         navigation.register("switch:node-list", _("Switch nodes"), "operator", 20)
         navigation.register("switch:trunk-list", _("Trunks"), "operator", 30)

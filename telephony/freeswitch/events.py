@@ -77,6 +77,7 @@ class ChannelChange:
     outside: bool  # this leg is on a trunk
     hangup_cause: str
     created_at: float  # epoch seconds
+    group_id: str = ""  # the hunt group the call came through (exported by the dialplan), or ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ def _channel(event: Mapping[str, str], op: str) -> ChannelChange | None:
         outside=outside,
         hangup_cause=event.get("Hangup-Cause", "") if op == "ended" else "",
         created_at=_int(event.get("Caller-Channel-Created-Time")) / 1_000_000,
+        group_id=tenant_hint(event.get("variable_centrex_group_id", "")),
     )
 
 

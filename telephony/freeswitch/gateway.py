@@ -246,8 +246,11 @@ class Gateway:
             if item.op == "bridged" and not item.other_leg:
                 live.pop("other_leg")
             await self.writer.channel_update(tenant_id, item.uuid, live, outside=item.outside, now=now)
-        if item.op == "bridged" or device is None or device.user_id is None:
-            return []  # only a person's own device legs become (personal) call events
+        if item.group_id:
+            data["group_id"] = item.group_id
+        if item.op == "bridged" or device is None:
+            return []  # only the tenant's device legs become call events (not trunk or loopback legs)
+        # A person's device: a personal event; a shared device without a user (lobby, meeting room): the tenant's.
         return [DomainEvent("call", item.op, tenant_id, data, user=device.user_id)]
 
     async def handle_batch(self, batch: list[Mapping[str, str]], *, now: float | None = None) -> list[DomainEvent]:

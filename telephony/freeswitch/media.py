@@ -52,7 +52,7 @@ def signature(tenant_id: str, media_id: str) -> str:
 
 def node_source(tenant_id: str, media_id: str) -> str:
     """What the dialplan plays for one of the tenant's converted files."""
-    base = getattr(settings, "FREESWITCH_MEDIA_URL", "") or settings.SITE_URL
+    base = settings.FREESWITCH_MEDIA_URL or settings.SITE_URL
     return f"http_cache://{base.rstrip('/')}/freeswitch/media/{tenant_id}/{media_id}/{signature(tenant_id, media_id)}.wav"
 
 

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from telephony.freeswitch import cache
 from telephony.freeswitch.auth import drop_node, hash_secret
 from telephony.freeswitch.choices import Transport
 from telephony.freeswitch.models import BlockedAddress, SwitchNode, Trunk
@@ -109,6 +110,15 @@ def _after_commit_drop(username: str) -> None:
     transaction.on_commit(lambda: drop_node(username))
 
 
+def _after_commit_drop_acl() -> None:
+    """The nodes' addresses are a list in acl.conf (``centrex-nodes``): serve it afresh on the next load.
+
+    No profile applies that list yet, so the nodes are not told to ``reloadacl`` now; they pick the
+    new list up with the next block-list or trunk change.
+    """
+    transaction.on_commit(lambda: cache.drop_configuration(["acl.conf"]))
+
+
 # --- nodes ----------------------------------------------------------------------------
 @transaction.atomic
 def check_create_node(
@@ -150,6 +160,7 @@ def check_create_node(
     node.save()
     audit.record(tenant=None, actor=actor, action="switch_node.create", obj=node, after=_node_snapshot(node))
     _after_commit_drop(node.xml_curl_username)
+    _after_commit_drop_acl()
     return node, NodeCredentials(node.xml_curl_username, secret, generated_password)
 
 
@@ -185,6 +196,8 @@ def check_update_node(*, actor: User | None, node: SwitchNode, **changes: Any) -
         after["esl_password_changed"] = True
     audit.record(tenant=None, actor=actor, action="switch_node.update", obj=node, before=before, after=after)
     _after_commit_drop(node.xml_curl_username)
+    if {"esl_host", "allowed_addresses", "is_active"} & set(changes):
+        _after_commit_drop_acl()
     return node
 
 
@@ -205,6 +218,7 @@ def do_delete_node(*, actor: User | None, node: SwitchNode) -> None:
     node = SwitchNode.objects.select_for_update().get(pk=node.pk)
     audit.record(tenant=None, actor=actor, action="switch_node.delete", obj=node, before=_node_snapshot(node))
     _after_commit_drop(node.xml_curl_username)
+    _after_commit_drop_acl()
     node.delete()
 
 

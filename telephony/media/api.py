@@ -88,11 +88,10 @@ class MediaFileViewSet(
         return Response(MediaFileSerializer(media).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        media = self.get_object()  # another tenant's media answers 404 before the body is looked at
         data = MediaRenameSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        media = services.check_rename_media(
-            self.tenant, actor=self.actor, media=self.get_object(), name=data.validated_data["name"]
-        )
+        media = services.check_rename_media(self.tenant, actor=self.actor, media=media, name=data.validated_data["name"])
         return Response(MediaFileSerializer(media).data)
 
     def perform_destroy(self, instance: MediaFile) -> None:

@@ -16,7 +16,7 @@ from tests.freeswitch_esl.replay import ReplayServer
 from tests.freeswitch_esl.test_commands import ThreadedReplay
 from tests.freeswitch_esl.test_gateway import BRIDGED_CALL, subscribed_events
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.freeswitch_esl.urls_clicktocall")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/calls/click-to-call/"
 RECORDED_ORIGINATE = (

@@ -192,6 +192,31 @@ async def test_gateway_tenant_id_variable_wins_over_the_domain(site_a: Site, sit
     assert await sync_to_async(livestate.registrations)(str(site_a.tenant.pk)) == {}
 
 
+async def test_gateway_group_call_and_shared_device_events(site_a: Site) -> None:
+    # given the recorded answer of the caller's leg, as a group call (the dialplan exports the group)
+    node = await sync_to_async(make_node)(8021)
+    gateway, _ = await _gateway(node)
+    answer = next(
+        e for e in subscribed_events(BRIDGED_CALL) if e.get("Event-Name") == "CHANNEL_ANSWER" and e.get("Unique-ID") == CALLER
+    )
+    group_id = "0b8f6c1e-2f57-4c55-9d1b-3a4a5b6c7d8e"
+    # when it reaches the gateway
+    published = await gateway.handle(answer | {"variable_centrex_group_id": group_id})
+    # then the personal call.answered names the group (the groups' rotation follows it)
+    assert [(e.name, e.user, e.data["group_id"]) for e in published] == [
+        ("call.answered", str(site_a.users["1001"].pk), group_id)
+    ]
+    # and the same event on 1003, a device without a user, is the tenant's call event
+    shared = answer | {
+        "Unique-ID": "7d1c1a43-6a8f-4a8e-9a55-0d0f1d5b0c11",
+        "Channel-Presence-ID": "1003@" + site_a.tenant.sip_domain,
+    }
+    published = await gateway.handle(shared)
+    assert [(e.name, e.tenant, e.user, e.data["extension"]) for e in published] == [
+        ("call.answered", str(site_a.tenant.pk), None, "1003")
+    ]
+
+
 async def test_gateway_two_registrations_at_once_are_both_kept(site_a: Site) -> None:
     # given two recorded registrations of 1001 from two phones (second call-id and port changed)
     node = await sync_to_async(make_node)(8021)

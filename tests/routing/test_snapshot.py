@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from telephony.calls import snapshot as snapshots
 from telephony.calls.routing import CallerIdMode, ClassOfService, TenantState
 from telephony.directory import services as directory
@@ -157,10 +155,6 @@ def test_snapshot_stale_writer_never_overwrites_a_newer_snapshot(site: Site, dja
     assert snapshots.load_snapshot(tenant_id) == fresh
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tenants.services must call telephony.freeswitch.sync.schedule_tenant_sync on status changes (asked of the lead)",
-)
 def test_snapshot_tenant_suspension_reaches_routing(site: Site, django_capture_on_commit_callbacks) -> None:
     from tenants import services as tenants
 

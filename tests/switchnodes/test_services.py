@@ -158,3 +158,26 @@ def test_block_and_clear_address_reload_acl(django_capture_on_commit_callbacks):
     assert not BlockedAddress.objects.exists()
     assert cache.get_configuration("acl.conf") is None
     assert AuditEntry.objects.filter(action="blocked_address.clear", object_repr="203.0.113.9").exists()
+
+
+def test_node_changes_reload_the_acl_with_the_node_addresses(django_capture_on_commit_callbacks):
+    # given a cached acl.conf
+    cache.set_configuration("acl.conf", "<document/>")
+    # when a node is added
+    with django_capture_on_commit_callbacks(execute=True):
+        node, _credentials = make_node(allowed_addresses="10.2.0.0/24")
+    # then the cached acl.conf is dropped and the next one lists the node's network
+    assert cache.get_configuration("acl.conf") is None
+    from telephony.freeswitch.configuration import render_acl
+
+    assert '<node type="allow" cidr="10.2.0.0/24"' in render_acl()
+    # and a change of its addresses and its deletion drop it again
+    for change in (
+        lambda: services.check_update_node(actor=None, node=node, allowed_addresses="10.3.0.0/24"),
+        lambda: services.do_delete_node(actor=None, node=node),
+    ):
+        cache.set_configuration("acl.conf", "<document/>")
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        assert cache.get_configuration("acl.conf") is None
+    assert "10.3.0.0/24" not in render_acl()

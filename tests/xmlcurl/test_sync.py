@@ -96,3 +96,21 @@ def test_whole_tenant_sync_flushes_every_device_and_the_domain(tenant_a, sent, d
 def test_directory_users_without_tenant_is_a_programming_error(db):
     with pytest.raises(ValueError):
         schedule_sync(None, directory_users=["1001"])
+
+
+def test_tenant_domain_change_drops_the_old_and_new_domain_everywhere(tenant_a, sent, django_capture_on_commit_callbacks):
+    from tenants import services as tenants
+
+    # given the node and the control plane know the tenant by its domain
+    tenant_id = str(tenant_a.tenant.pk)
+    cache.set_domain("tenant-a.example", cache.DomainEntry(tenant_id, "tenant-a.example"))
+    cache.set_domain("pbx.tenant-a.example", None)  # a cached "not found" for the new name
+    # when the admin's service changes the SIP domain
+    with django_capture_on_commit_callbacks(execute=True):
+        tenants.check_update_tenant(tenant_a.tenant, actor=None, sip_domain="pbx.tenant-a.example")
+    # then both names are dropped, the nodes flush the users under both and reload the dialplan
+    assert cache.get_domain("tenant-a.example") is None
+    assert cache.get_domain("pbx.tenant-a.example") is None
+    domains = {args["domain"] for name, args in sent if name == "flush_user"}
+    assert domains == {"tenant-a.example", "pbx.tenant-a.example"}
+    assert ("reloadxml", {}) in sent
