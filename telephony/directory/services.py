@@ -383,6 +383,10 @@ def check_route_phone_number(
             errors["destination_extension"] = _("Choose an extension of this company.")
     elif destination_kind == DestinationKind.NONE:
         extension_id = None
+    elif destination_kind in DestinationKind.values:
+        errors["destination_kind"] = _(
+            "Groups, announcements and routing by time range are set in the number routing (number-routing resource)."
+        )
     else:
         errors["destination_kind"] = _("Unknown destination.")
     if label is not None and len(label.strip()) > LABEL_MAX_LENGTH:

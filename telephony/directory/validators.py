@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from telephony.calls.numbering import is_emergency_number
 from tenants.models import Tenant
 
 # The digit that seizes an outside line when the tenant's "0 to get out" rule is on ([VTX] §2.10).
@@ -38,12 +39,6 @@ def number_claimer(func: NumberClaimer) -> NumberClaimer:
     if func not in _claimers:
         _claimers.append(func)
     return func
-
-
-def is_emergency_number(number: str, country: str) -> bool:
-    """True for the public emergency numbers of ``country`` (e.g. 110 and 112 in Germany)."""
-    # 112 is an emergency number in every country of the platform's market, whatever the metadata says.
-    return number == "112" or phonenumbers.is_emergency_number(number, country or "DE")
 
 
 def check_number_free(tenant: Tenant, number: str, *, ignore: models.Model | None = None, field: str = "number") -> None:

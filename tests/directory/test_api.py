@@ -146,6 +146,18 @@ def test_route_phone_number_via_api(acme, acme_api):
     assert number.destination_extension == extension
 
 
+def test_route_phone_number_to_group_via_phone_numbers_is_400_pointing_at_number_routing(acme, acme_api):
+    # given
+    number = make_number(acme, "+49301234568")
+    # when
+    response = acme_api.patch(f"/api/v1/phone-numbers/{number.pk}/", {"destination_kind": "group"}, format="json")
+    # then the answer names the resource that does it, and nothing changed
+    assert response.status_code == 400
+    assert "number-routing" in str(response.json())
+    number.refresh_from_db()
+    assert number.destination_kind == "none"
+
+
 def test_telephony_settings_via_api(acme, acme_api):
     # given
     row = selectors.telephony_settings(acme.tenant)

@@ -134,6 +134,9 @@ def test_operator_sees_tenant_extensions_read_only(operator_client, acme):
     # then
     assert response.status_code == 200 and "Anna Acme" in response.text and "not registered" in response.text
     assert '<form method="post"' not in response.text
+    # and the operator's tenant page links to it
+    tenant_page = operator_client.get(reverse("operator:tenant-detail", kwargs={"tenant_id": acme.tenant.pk}))
+    assert reverse("switch:tenant-extensions", args=[acme.tenant.pk]) in tenant_page.text
 
 
 @pytest.mark.parametrize("name", ["switch:node-list", "switch:trunk-list", "switch:number-pool", "switch:block-list"])

@@ -79,7 +79,14 @@ class DeviceForm(forms.Form):
 
 class PhoneNumberRouteForm(forms.Form):
     label = forms.CharField(label=_("Label"), max_length=100, required=False, help_text=_("e.g. Reception"))
-    destination_kind = forms.ChoiceField(label=_("Calls go to"), choices=DestinationKind.choices)
+    # Groups, announcements and routing by time range are set on the number routing page (telephony.forwarding).
+    destination_kind = forms.ChoiceField(
+        label=_("Calls go to"),
+        choices=[
+            (DestinationKind.NONE.value, DestinationKind.NONE.label),
+            (DestinationKind.EXTENSION.value, DestinationKind.EXTENSION.label),
+        ],
+    )
     destination_extension = forms.ModelChoiceField(label=_("Extension"), queryset=Extension.objects.none(), required=False)
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
