@@ -23,6 +23,7 @@ urlpatterns = [
     path("portal/media/", include("telephony.media.portal.urls")),
     path("portal/schedule/", include("telephony.forwarding.portal.urls")),
     path("portal/groups/", include("telephony.groups.portal.urls")),
+    path("portal/monitor/", include("telephony.groups.portal.monitor_urls")),
     path("portal/contacts/", include("telephony.contacts.portal.urls")),
     path("", include("tenants.portal.urls")),
 ]

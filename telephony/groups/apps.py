@@ -11,4 +11,5 @@ class Config(AppConfig):
         from centrex import navigation
         from telephony.groups import receivers, validators  # noqa: F401 - registers the short-number claimer, event subscriber
 
+        navigation.register("monitor:index", _("Activity monitor"), "admin", 5)
         navigation.register("groups:list", _("Groups"), "admin", 300)
