@@ -7,14 +7,15 @@ rolls back. Once the transaction commits it
 1. sends the event to the Channels group of the tenant, or of the one user when personal,
 2. hands it to every registered subscriber (webhooks, live state, follow-up tasks).
 
-Subscribers register with ``@subscriber``; they must be quick and must not raise (they
+Subscribers register with ``@subscriber`` (one event at a time) or ``@batch_subscriber`` (a list of
+events, for those that read something per tenant); they must be quick and must not raise (they
 usually queue a Celery task).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -48,13 +49,26 @@ class DomainEvent:
 
 
 Subscriber = Callable[[DomainEvent], None]
+BatchSubscriber = Callable[[Sequence[DomainEvent]], None]
 _subscribers: list[Subscriber] = []
+_batch_subscribers: list[BatchSubscriber] = []
 
 
 def subscriber(func: Subscriber) -> Subscriber:
     """Register ``func`` to receive every published event after commit."""
     if func not in _subscribers:
         _subscribers.append(func)
+    return func
+
+
+def batch_subscriber(func: BatchSubscriber) -> BatchSubscriber:
+    """Register ``func`` to receive the published events a list at a time, in order.
+
+    For subscribers that read something per tenant: the switch gateway delivers the events of a
+    whole batch of switch events together, and one read for the batch beats one per event.
+    """
+    if func not in _batch_subscribers:
+        _batch_subscribers.append(func)
     return func
 
 
@@ -65,15 +79,36 @@ def publish(event: DomainEvent, *, using: str | None = None) -> None:
 
 def deliver(event: DomainEvent) -> None:
     """Send an event now. Used by ``publish()`` and by processes without a database transaction."""
-    group = user_group(event.tenant, event.user) if event.user else tenant_group(event.tenant)
+    deliver_many([event])
+
+
+def deliver_many(events: Sequence[DomainEvent]) -> None:
+    """Send events now, in order: to their Channels groups (one hop into the layer), then to the subscribers."""
+    if not events:
+        return
     layer = get_channel_layer()
     if layer is not None:
         try:
-            async_to_sync(layer.group_send)(group, {"type": "event.message", "event": event.as_message()})
+            async_to_sync(_group_send_all)(layer, events)
+        except Exception:
+            logger.exception("channel layer send failed", extra={"events": len(events), "first": events[0].name})
+    for func in list(_subscribers):
+        for event in events:
+            try:
+                func(event)
+            except Exception:
+                logger.exception("event subscriber failed", extra={"event": event.name, "subscriber": func.__qualname__})
+    for batch_func in list(_batch_subscribers):
+        try:
+            batch_func(events)
+        except Exception:
+            logger.exception("event subscriber failed", extra={"events": len(events), "subscriber": batch_func.__qualname__})
+
+
+async def _group_send_all(layer: Any, events: Sequence[DomainEvent]) -> None:
+    for event in events:
+        group = user_group(event.tenant, event.user) if event.user else tenant_group(event.tenant)
+        try:
+            await layer.group_send(group, {"type": "event.message", "event": event.as_message()})
         except Exception:
             logger.exception("channel layer send failed", extra={"event": event.name, "tenant": event.tenant})
-    for func in list(_subscribers):
-        try:
-            func(event)
-        except Exception:
-            logger.exception("event subscriber failed", extra={"event": event.name, "subscriber": func.__qualname__})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -51,6 +52,20 @@ def active_subscriptions(tenant_id: str) -> list[tuple[str, list[str]]]:
         cached = [(str(pk), list(types)) for pk, types in rows]
         cache.set(key, cached, SUBSCRIPTIONS_TTL)
     return cached
+
+
+def tenants_with_subscriptions(tenant_ids: Iterable[str]) -> set[str]:
+    """Those of ``tenant_ids`` with at least one active endpoint: one cache read for all, the database for the rest."""
+    ids = [str(tenant_id) for tenant_id in tenant_ids]
+    found = cache.get_many([subscriptions_cache_key(tenant_id) for tenant_id in ids])
+    result = set()
+    for tenant_id in ids:
+        cached = found.get(subscriptions_cache_key(tenant_id))
+        if cached is None:
+            cached = active_subscriptions(tenant_id)
+        if cached:
+            result.add(tenant_id)
+    return result
 
 
 def forget_subscriptions(tenant_id: str) -> None:

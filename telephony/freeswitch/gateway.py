@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from centrex.events import DomainEvent, deliver
+from centrex.events import DomainEvent, deliver_many
 from telephony.freeswitch import bruteforce
 from telephony.freeswitch.choices import NodeStatus
 from telephony.freeswitch.esl import EslClient, EslError, parse_event
@@ -134,9 +134,8 @@ def _load_devices(tenant_id: str) -> dict[str, DeviceInfo]:
 
 
 def deliver_all(events: list[DomainEvent]) -> None:
-    """Deliver a batch of domain events, in order, with ``centrex.events.deliver`` (runs in a worker thread)."""
-    for event in events:
-        deliver(event)
+    """Deliver a batch of domain events, in order, with ``centrex.events.deliver_many`` (runs in a worker thread)."""
+    deliver_many(events)
 
 
 class Gateway:
@@ -153,7 +152,7 @@ class Gateway:
         self.node = node
         self.writer = writer or LiveStateWriter()
         self.directory = directory or TenantDirectory()
-        # centrex.events.deliver() for each event, from a worker thread (it sends through async_to_sync and
+        # centrex.events.deliver_many() for the batch, from a worker thread (it sends through async_to_sync and
         # runs subscribers that may use the database); a coroutine function would run on the loop.
         self.publish = publish or deliver_all
         self.stats = {"events": 0, "domain_events": 0, "connections": 0}

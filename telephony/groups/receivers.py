@@ -11,19 +11,26 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 
-from centrex.events import DomainEvent, subscriber
+from centrex.events import DomainEvent, batch_subscriber
 
 logger = logging.getLogger(__name__)
 
 
-def _extension_id(tenant_id: str, number: str | None) -> str | None:
+def _extension_ids(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """``(tenant id, extension number) -> extension id`` for the pairs that exist, in one query."""
+    from django.db.models import Q
+
     from telephony.directory.models import Extension
 
-    if not number:
-        return None
-    value = Extension.objects.filter(tenant_id=tenant_id, number=number).values_list("id", flat=True).first()
-    return str(value) if value else None
+    if not pairs:
+        return {}
+    match = Q()
+    for tenant_id, number in pairs:
+        match |= Q(tenant_id=tenant_id, number=number)
+    rows = Extension.objects.filter(match).values_list("tenant_id", "number", "id")
+    return {(str(tenant_id), number): str(pk) for tenant_id, number, pk in rows}
 
 
 def _uuid(value: object) -> str | None:
@@ -33,20 +40,26 @@ def _uuid(value: object) -> str | None:
         return None
 
 
-@subscriber
-def follow_group_calls(event: DomainEvent) -> None:
+@batch_subscriber
+def follow_group_calls(events: Sequence[DomainEvent]) -> None:
     """``call.answered`` of a group call: record who answered; ``call.ended``: the extension is idle again."""
     from telephony.groups import state
 
-    if event.type != "call" or event.op not in ("answered", "ended") or not event.tenant:
+    relevant = []
+    for event in events:
+        data = event.data or {}
+        if event.type != "call" or not event.tenant or not data.get("extension"):
+            continue
+        if (event.op == "answered" and _uuid(data.get("group_id"))) or (event.op == "ended" and data.get("answered")):
+            relevant.append((event, str(event.tenant), str(data["extension"])))
+    if not relevant:
         return
-    data = event.data or {}
-    extension_id = _extension_id(str(event.tenant), data.get("extension"))
-    if extension_id is None:
-        return
-    if event.op == "answered":
-        group_id = _uuid(data.get("group_id"))
-        if group_id is not None:
-            state.record_answer(str(event.tenant), group_id, extension_id)
-    elif data.get("answered"):
-        state.mark_idle(str(event.tenant), extension_id, when=time.time())
+    extension_ids = _extension_ids({(tenant_id, number) for _event, tenant_id, number in relevant})
+    for event, tenant_id, number in relevant:
+        extension_id = extension_ids.get((tenant_id, number))
+        if extension_id is None:
+            continue
+        if event.op == "answered":
+            state.record_answer(tenant_id, str(_uuid(event.data["group_id"])), extension_id)
+        else:
+            state.mark_idle(tenant_id, extension_id, when=time.time())

@@ -17,7 +17,7 @@ def event(tenant, name="call.started", data=None):
 
 
 def test_subscriber_is_registered_with_the_event_pipeline():
-    assert queue_webhooks in events._subscribers
+    assert queue_webhooks in events._batch_subscribers
 
 
 def test_event_is_delivered_only_to_its_own_tenants_endpoints(
@@ -128,3 +128,20 @@ def test_event_type_registry_is_extensible_and_rejects_bad_names(acme, receiver,
         event_types._registry.pop("voicemail.received")
     with pytest.raises(ValueError, match=r"call\.started"):
         event_types.register("Voicemail", "bad")
+
+
+def test_batch_of_events_reads_subscriptions_once_and_reaches_only_subscribed_tenants(
+    acme, globex, receiver, django_assert_max_num_queries
+):
+    # given acme subscribed to call.ended and globex without endpoints, both cached
+    make_endpoint(acme, receiver.url, ["call.ended"])
+    batch = [event(tenant, "call.ended", {"call": f"c{index}"}) for index in range(3) for tenant in (acme.tenant, globex.tenant)]
+    events.deliver_many(batch[:2])
+    WebhookDelivery.objects.all().delete()
+    # when the switch gateway delivers six events of both tenants together
+    with django_assert_max_num_queries(12):
+        events.deliver_many(batch)
+    # then acme's three are queued for sending in order, and globex's cost no database query of their own
+    queued = WebhookDelivery.objects.filter(tenant=acme.tenant).order_by("created_at")
+    assert [delivery.payload["data"]["call"] for delivery in queued] == ["c0", "c1", "c2"]
+    assert not WebhookDelivery.objects.filter(tenant=globex.tenant).exists()
