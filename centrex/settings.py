@@ -156,7 +156,7 @@ KEY_PREFIX = env.str("CENTREX_KEY_PREFIX", default="centrex")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "centrex.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": KEY_PREFIX,
         }

@@ -14,18 +14,16 @@ domain, then the device with everything it needs in one statement).
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db import connection, models
 
 from telephony.freeswitch import cache
 from telephony.freeswitch.xmlcurl import NOT_FOUND_DOCUMENT
-
-if TYPE_CHECKING:
-    from telephony.directory.models import Device
 
 # How long a node keeps a directory user in its own XML cache (milliseconds). Changes flush it
 # at once (``xml_flush_cache``); the expiry only bounds the damage of a flush that never arrived.
@@ -115,45 +113,81 @@ def user_document(entry: cache.DomainEntry, sip_user: str, prefetched: cache.Pre
         return NOT_FOUND_DOCUMENT
     if cached is not None:
         return cached
-    device = _load_device(entry.tenant_id, sip_user)
-    document = render_user(entry, device) if device is not None else None
+    user = load_user(entry.tenant_id, sip_user)
+    document = render_user(entry, user) if user is not None else None
     cache.set_directory(entry.tenant_id, sip_user, document, sip_domain=entry.sip_domain, generation=current)
     return document or NOT_FOUND_DOCUMENT
 
 
-def _load_device(tenant_id: str, sip_user: str) -> Device | None:
-    """The active device with its extension and tenant, annotated with ``own_number`` and ``main_number``."""
-    from telephony.directory.models import Device, PhoneNumber, TelephonySettings
+@dataclass(frozen=True)
+class DirectoryUser:
+    """What a user's directory answer is made of: an active device with its extension."""
 
-    own_number = (
-        PhoneNumber.objects.filter(tenant_id=OuterRef("tenant_id"), destination_extension_id=OuterRef("extension_id"))
-        .order_by("number")
-        .values("number")[:1]
+    device_id: str
+    sip_username: str
+    sip_ha1: str
+    max_registrations: int
+    extension_id: str
+    extension_number: str
+    display_name: str
+    caller_id_mode: str
+    class_of_service: str
+    allow_premium: bool
+    language: str  # the extension's, else the tenant's
+    outbound_number: str  # the extension's chosen outbound number, "" when none
+    own_number: str  # the first phone number routed to the extension, "" when none
+    main_number: str  # the tenant's main number, "" when none
+
+
+# The miss path of every REGISTER: one indexed statement, written out because building it with the
+# ORM costs more CPU than running it (the device by (tenant, SIP user), its extension, the numbers).
+_USER_SQL = """
+SELECT d.id, d.sip_username, d.sip_ha1, d.max_registrations,
+       e.id, e.number, e.display_name, e.caller_id_mode, e.class_of_service, e.allow_premium,
+       COALESCE(NULLIF(e.language, ''), t.language),
+       COALESCE(outbound.number, ''),
+       COALESCE((SELECT p.number FROM directory_phonenumber p
+                 WHERE p.tenant_id = d.tenant_id AND p.destination_extension_id = d.extension_id
+                 ORDER BY p.number LIMIT 1), ''),
+       COALESCE((SELECT m.number FROM directory_telephonysettings s
+                 JOIN directory_phonenumber m ON m.id = s.main_number_id
+                 WHERE s.tenant_id = d.tenant_id LIMIT 1), '')
+FROM directory_device d
+JOIN directory_extension e ON e.id = d.extension_id
+JOIN tenants_tenant t ON t.id = d.tenant_id
+LEFT JOIN directory_phonenumber outbound ON outbound.id = e.outbound_number_id
+WHERE d.tenant_id = %s AND d.sip_username = %s AND d.is_active
+"""
+
+
+_UUID_FIELD = models.UUIDField()
+
+
+def load_user(tenant_id: str, sip_user: str) -> DirectoryUser | None:
+    """The active device ``sip_user`` of the tenant with everything its answer needs, or None."""
+    # A UUIDField's database form: a uuid on PostgreSQL, 32 hex digits on SQLite (the embedded default).
+    tenant = _UUID_FIELD.get_db_prep_value(uuid.UUID(tenant_id), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_USER_SQL, [tenant, sip_user])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    device_id, username, ha1, max_registrations, extension_id, *rest = row
+    return DirectoryUser(
+        str(uuid.UUID(str(device_id))), username, ha1, int(max_registrations), str(uuid.UUID(str(extension_id))), *rest
     )
-    main_number = TelephonySettings.objects.filter(tenant_id=OuterRef("tenant_id")).values("main_number__number")[:1]
-    return (
-        Device.objects.filter(tenant_id=tenant_id, sip_username=sip_user, is_active=True)
-        .select_related("extension", "extension__outbound_number", "tenant")
-        .annotate(own_number=Subquery(own_number), main_number=Subquery(main_number))
-        .first()
-    )
 
 
-def outbound_caller_id(device: Device) -> str:
+def outbound_caller_id(user: DirectoryUser) -> str:
     """The number shown to people called outside (E.164), empty when withheld or none is set."""
     from telephony.directory.choices import CallerIdMode
 
-    extension = device.extension
-    outbound = extension.outbound_number
-    # Annotations of _load_device: the extension's own DID and the tenant's main number.
-    own_number = getattr(device, "own_number", None)
-    tenant_main = getattr(device, "main_number", None)
-    main = str(outbound.number) if outbound is not None else (str(tenant_main) if tenant_main else "")
-    if extension.caller_id_mode == CallerIdMode.WITHHELD:
+    main = user.outbound_number or user.main_number
+    if user.caller_id_mode == CallerIdMode.WITHHELD:
         return ""
-    if extension.caller_id_mode == CallerIdMode.MAIN:
+    if user.caller_id_mode == CallerIdMode.MAIN:
         return main
-    return str(own_number) if own_number else main
+    return user.own_number or main
 
 
 def _element(tag: str, name: str, value: object) -> str:
@@ -175,39 +209,37 @@ def render_domain(entry: cache.DomainEntry) -> str:
     return _domain_head(entry) + "</domain></section></document>\n"
 
 
-def render_user(entry: cache.DomainEntry, device: Device) -> str:
-    extension = device.extension
-    tenant = device.tenant
-    caller_id = outbound_caller_id(device)
+def render_user(entry: cache.DomainEntry, user: DirectoryUser) -> str:
+    caller_id = outbound_caller_id(user)
     params = [
-        ("a1-hash", device.sip_ha1),
-        ("max-registrations-per-extension", device.max_registrations),
+        ("a1-hash", user.sip_ha1),
+        ("max-registrations-per-extension", user.max_registrations),
         ("auth-acl", BLOCK_LIST_ACL),
     ]
     variables = [
         ("user_context", entry.sip_domain),
         ("tenant_id", entry.tenant_id),
         ("accountcode", entry.tenant_id),
-        ("extension_id", extension.pk),
-        ("extension_number", extension.number),
-        ("device_id", device.pk),
-        ("effective_caller_id_name", extension.display_name),
-        ("effective_caller_id_number", extension.number),
-        ("outbound_caller_id_name", extension.display_name if caller_id else ""),
+        ("extension_id", user.extension_id),
+        ("extension_number", user.extension_number),
+        ("device_id", user.device_id),
+        ("effective_caller_id_name", user.display_name),
+        ("effective_caller_id_number", user.extension_number),
+        ("outbound_caller_id_name", user.display_name if caller_id else ""),
         ("outbound_caller_id_number", caller_id),
-        ("caller_id_mode", extension.caller_id_mode),
-        ("class_of_service", extension.class_of_service),
-        ("allow_premium", "true" if extension.allow_premium else "false"),
-        ("voicemail_box", extension.number),
-        ("default_language", extension.language or tenant.language),
+        ("caller_id_mode", user.caller_id_mode),
+        ("class_of_service", user.class_of_service),
+        ("allow_premium", "true" if user.allow_premium else "false"),
+        ("voicemail_box", user.extension_number),
+        ("default_language", user.language),
     ]
-    user = (
-        f"<user id={quoteattr(device.sip_username)} cacheable={quoteattr(str(NODE_CACHE_MS))}>"
+    element = (
+        f"<user id={quoteattr(user.sip_username)} cacheable={quoteattr(str(NODE_CACHE_MS))}>"
         f"<params>{''.join(_element('param', n, v) for n, v in params)}</params>"
         f"<variables>{''.join(_element('variable', n, v) for n, v in variables)}</variables>"
         "</user>"
     )
     return (
         _domain_head(entry)
-        + f'<groups><group name="default"><users>{user}</users></group></groups></domain></section></document>\n'
+        + f'<groups><group name="default"><users>{element}</users></group></groups></domain></section></document>\n'
     )
