@@ -3,8 +3,8 @@
 Feeds the raw bytes of the recorded bridged call (transcript 05, filtered to what the gateway
 subscribes to) through the same code the gateway runs per connection: ``EslParser.feed`` ->
 ``parse_event`` -> ``Gateway.handle`` (normalise, tenant/device lookup in the cached maps, live
-state in Redis) -> ``Gateway.flush`` (``centrex.events.deliver`` for each domain event: Redis channel
-layer group_send plus subscribers). Channel uuids and registration call-ids are made unique per
+state in Redis) -> ``Gateway.flush`` (``centrex.events.deliver_many`` for each batch: a Redis channel
+layer group_send per domain event plus the subscribers). Channel uuids and registration call-ids are made unique per
 round, so every round creates and ends calls and registrations, as new traffic would.
 
 Run (a migrated PostgreSQL database: the webhook subscriber reads its subscriptions):

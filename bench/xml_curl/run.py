@@ -93,7 +93,8 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=2)
+                # The floor view: needs no static files (the login page 500s in production mode without collectstatic).
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/bench/floor/", timeout=2)
                 return
             except urllib.error.HTTPError:
                 return  # it answers
