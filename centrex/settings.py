@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "telephony.forwarding",
     "telephony.groups",
     "telephony.contacts",
+    "telephony.featurecodes",
     "frontend",
 ]
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("portal/groups/", include("telephony.groups.portal.urls")),
     path("portal/monitor/", include("telephony.groups.portal.monitor_urls")),
     path("portal/contacts/", include("telephony.contacts.portal.urls")),
+    path("portal/star-codes/", include("telephony.featurecodes.portal.urls")),
     path("", include("tenants.portal.urls")),
 ]
 

@@ -61,6 +61,7 @@ KWARG_MODELS: dict[str, str] = {
     "rule_id": "forwarding.CallerIdRule",
     "group_id": "groups.HuntGroup",
     "contact_id": "contacts.Contact",
+    "code_id": "featurecodes.StarCode",
 }
 # GET on acme's own object is expected to answer 404 for these view names (none so far).
 NO_OWN_OBJECT_CONTROL: set[str] = set()
@@ -219,6 +220,31 @@ def _contact(tenants: TenantSet) -> models.Model:
     )
 
 
+def _star_code(tenants: TenantSet) -> models.Model:
+    from telephony.featurecodes.models import StarCode
+
+    # Every tenant gets its star codes when it is created.
+    return StarCode.objects.for_tenant(tenants.tenant).order_by("kind").first()
+
+
+def _forwarding_profile(tenants: TenantSet) -> models.Model:
+    from telephony.forwarding.models import ForwardingProfile
+
+    # Every extension gets its default profile when it is created.
+    return ForwardingProfile.objects.for_tenant(tenants.tenant).get(extension=_extension(tenants), is_default=True)
+
+
+def _forwarding_rule(tenants: TenantSet) -> models.Model:
+    from telephony.forwarding import services as forwarding_services
+    from telephony.forwarding.models import ForwardingRule
+
+    profile = _forwarding_profile(tenants)
+    existing = ForwardingRule.objects.for_tenant(tenants.tenant).filter(profile=profile).first()
+    return existing or forwarding_services.check_set_rule(
+        tenants.tenant, actor=None, profile=profile, condition="busy", target="voicemail"
+    )
+
+
 # "app_label.Model" -> a function returning an object of that model belonging to the tenant set.
 OBJECT_FACTORIES: dict[str, Callable[[TenantSet], models.Model]] = {
     "tenants.Tenant": lambda tenants: tenants.tenant,
@@ -240,6 +266,9 @@ OBJECT_FACTORIES: dict[str, Callable[[TenantSet], models.Model]] = {
     "forwarding.CallerIdRule": _caller_id_rule,
     "groups.HuntGroup": _hunt_group,
     "contacts.Contact": _contact,
+    "featurecodes.StarCode": _star_code,
+    "forwarding.ForwardingProfile": _forwarding_profile,
+    "forwarding.ForwardingRule": _forwarding_rule,
 }
 
 

@@ -27,6 +27,7 @@ API_MODULES = [
     "telephony.forwarding.api",
     "telephony.groups.api",
     "telephony.contacts.api",
+    "telephony.featurecodes.api",
 ]
 
 

@@ -45,6 +45,17 @@ its own target takes the outside-hours one). Unknown or unrouted numbers are ref
 blocked tenant with 480, full outside lines with busy. It never goes out again, except by a
 hunt group's "divert to a number" rule.
 
+Forwarding ([DFN] §1.9, §1.10): a call that reaches an extension (dialled, by its number, or a
+number route's extension; not as a hunt-group member) follows the rules of the extension's active
+forwarding profile, unless the extension calls itself. Global DND forwards every call to the
+"always" target, else the "busy" target, else ends it busy. Then "always" forwards at once; "busy"
+when one of its devices is in a call and "not registered" when none of them is registered (both
+read from the live state: a plan that depended on it says ``needs_line_state``, and the caller reads
+it and routes again); "no answer" rings for the rule's timer, then forwards. A target is the
+extension's voicemail, busy, another extension (rung without its own forwarding: one hop, no loops)
+or an outside number, called under the forwarding extension's class of service and caller ID and
+the tenant's outside-call limit.
+
 Hunt groups: ``telephony.groups.strategies.ring_plan`` orders the members (skipping those with
 no registered device, and the calling device) into ring steps of ``ring_count`` x 5 s, after a
 ``GroupCall`` marker and the group's ``RingTone``; then the no-answer rule: divert to another
@@ -71,7 +82,7 @@ from telephony.forwarding.schedule import Schedule
 from telephony.groups import strategies
 from telephony.groups.strategies import GroupState
 
-# How long devices ring before the call gives up (forwarding on no answer replaces this later).
+# How long devices ring before the call gives up (a no-answer forwarding rule rings for its own timer).
 RING_TIMEOUT_S = 30
 # How long an outside number may ring.
 OUTSIDE_TIMEOUT_S = 60
@@ -107,6 +118,33 @@ class CallRequest:
 
 
 # --- the tenant's configuration ------------------------------------------------------
+class ForwardCondition(enum.StrEnum):
+    """When a forwarding rule applies (the values of ``forwarding.choices.ForwardCondition``)."""
+
+    ALWAYS = "always"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    NOT_REGISTERED = "not_registered"
+
+
+class ForwardTarget(enum.StrEnum):
+    """Where a forwarded call goes (the values of ``forwarding.choices.ForwardTarget``)."""
+
+    VOICEMAIL = "voicemail"
+    BUSY = "busy"
+    NUMBER = "number"
+
+
+@dataclass(frozen=True)
+class ForwardRule:
+    """One rule of an extension's active forwarding profile."""
+
+    condition: ForwardCondition
+    target: ForwardTarget
+    number: str = ""  # target NUMBER: an extension number of the tenant, or an outside number in E.164
+    no_answer_s: int = RING_TIMEOUT_S  # condition NO_ANSWER: how long the extension rings first
+
+
 class TenantState(enum.StrEnum):
     ACTIVE = "active"
     TRYOUT = "tryout"
@@ -144,6 +182,11 @@ class ExtensionInfo:
     presented_number: str | None = None  # E.164 of the main number chosen for this extension
     language: str = ""
     id: str = ""  # the extension's primary key (hunt-group state is kept per extension id)
+    forwarding: tuple[ForwardRule, ...] = ()  # the rules of its active forwarding profile
+    dnd: bool = False  # global do-not-disturb: no device rings, calls follow the forwarding rules
+
+    def forward_rule(self, condition: ForwardCondition) -> ForwardRule | None:
+        return next((rule for rule in self.forwarding if rule.condition == condition), None)
 
 
 class MediaKind(enum.StrEnum):
@@ -257,6 +300,8 @@ class LiveState:
     outside_calls: int = 0  # the tenant's outside calls in progress, this one not counted
     # SIP user names of the tenant's registered devices; None when unknown (then every device counts as available).
     registered: frozenset[str] | None = None
+    # SIP user names of the tenant's devices in a call; None when not read (then nobody counts as busy).
+    busy: frozenset[str] | None = None
     # The claimed state of the hunt groups the call reaches (cyclic start, idle times), by group id.
     group_states: Mapping[str, GroupState] = field(default_factory=dict)
     seed: int = 0  # the random strategy's seed for this call (route itself draws nothing)
@@ -362,6 +407,14 @@ class PlayMedia:
 
 
 @dataclass(frozen=True)
+class Voicemail:
+    """Answer and let the caller leave a message in the mailbox of extension ``mailbox``."""
+
+    mailbox: str  # the extension number
+    domain: str  # the tenant's SIP domain (mailboxes are kept per domain)
+
+
+@dataclass(frozen=True)
 class Reject:
     """End the call unanswered with ``sip_code``."""
 
@@ -381,7 +434,7 @@ class Hangup:
     cause: HangupCause = HangupCause.NORMAL_CLEARING
 
 
-Step = RingTargets | BridgeExternal | PlayAnnouncement | GroupCall | RingTone | PlayMedia | Reject | Busy | Hangup
+Step = RingTargets | BridgeExternal | PlayAnnouncement | GroupCall | RingTone | PlayMedia | Voicemail | Reject | Busy | Hangup
 TERMINAL_STEPS: tuple[type, ...] = (Reject, Busy, Hangup)
 
 
@@ -395,6 +448,9 @@ class CallPlan:
     caller_extension: str | None = None  # the calling extension's number
     destination: str = ""  # the normalised destination: extension number, E.164 or emergency number
     groups: tuple[str, ...] = ()  # ids of the hunt groups the call reaches, in order (their state is claimed)
+    # The plan depends on which devices are registered or in a call (forwarding on busy / not
+    # registered): route again with ``LiveState.registered`` and ``LiveState.busy`` read.
+    needs_line_state: bool = False
 
     def __post_init__(self) -> None:
         if not self.steps or not isinstance(self.steps[-1], TERMINAL_STEPS):
@@ -455,7 +511,7 @@ def _route_from_extension(call: CallRequest, snapshot: TenantSnapshot, live: Liv
 
     target = snapshot.extensions.get(dialled)
     if target is not None:
-        return _ring_extension(call, snapshot, caller, target)
+        return _ring_extension(call, snapshot, live, caller, target)
     group_id = snapshot.group_numbers.get(dialled)
     if group_id is not None:
         return _call_group(call, snapshot, live, group_id, CallerId(caller.number, caller.display_name), caller.number, dialled)
@@ -488,7 +544,7 @@ def _outside_call(call: CallRequest, snapshot: TenantSnapshot, live: LiveState, 
     own_target = snapshot.extensions.get(snapshot.numbers.get(number.e164) or "")
     if own_target is not None:
         # One of the company's own numbers: ring the extension directly instead of via the carrier.
-        return _ring_extension(call, snapshot, caller, own_target)
+        return _ring_extension(call, snapshot, live, caller, own_target)
 
     refusal = _class_of_service_refusal(caller, number)
     if refusal is not None:
@@ -549,25 +605,106 @@ def _emergency(snapshot: TenantSnapshot, caller: ExtensionInfo | None, number: s
     )
 
 
-def _ring_extension(call: CallRequest, snapshot: TenantSnapshot, caller: ExtensionInfo, target: ExtensionInfo) -> CallPlan:
-    # A device never rings itself; other devices of the same extension may (e.g. desk phone to softphone).
-    endpoints = tuple(
-        Endpoint(username, snapshot.sip_domain)
-        for username in target.devices
-        if not (call.source == CallSource.DEVICE and username == call.caller)
-    )
+def _ring_extension(
+    call: CallRequest, snapshot: TenantSnapshot, live: LiveState, caller: ExtensionInfo, target: ExtensionInfo
+) -> CallPlan:
+    if target.number == caller.number and not _endpoints(call, snapshot, target.devices):
+        # A device never rings itself; calling one's own extension without another device is busy.
+        return CallPlan(snapshot.tenant_id, CallKind.INTERNAL, (Busy(),), caller.number, target.number)
+    caller_id = CallerId(caller.number, caller.display_name)
+    return _reach_extension(call, snapshot, live, target, caller_id, caller.number, target.number)
+
+
+def _reach_extension(
+    call: CallRequest,
+    snapshot: TenantSnapshot,
+    live: LiveState,
+    target: ExtensionInfo,
+    caller_id: CallerId,
+    caller_extension: str | None,
+    destination: str,
+) -> CallPlan:
+    """A call reaches extension ``target``: its forwarding rules and DND apply, then its devices ring."""
+    kind = CallKind.INBOUND if call.source == CallSource.TRUNK else CallKind.INTERNAL
+    endpoints = _endpoints(call, snapshot, target.devices)
+    # An extension calling itself (desk phone to softphone) is never forwarded.
+    forwarding = target.forwarding if caller_extension != target.number else ()
+    rules = {rule.condition: rule for rule in forwarding}
+    dnd = target.dnd and caller_extension != target.number
+    needs_line_state = False
+    forward: ForwardRule | None = None
+    if dnd:
+        forward = (
+            rules.get(ForwardCondition.ALWAYS)
+            or rules.get(ForwardCondition.BUSY)
+            or ForwardRule(ForwardCondition.ALWAYS, ForwardTarget.BUSY)
+        )
+    elif ForwardCondition.ALWAYS in rules:
+        forward = rules[ForwardCondition.ALWAYS]
+    else:
+        if ForwardCondition.BUSY in rules:
+            needs_line_state = True
+            if live.busy is not None and any(device in live.busy for device in target.devices):
+                forward = rules[ForwardCondition.BUSY]
+        if forward is None and ForwardCondition.NOT_REGISTERED in rules:
+            needs_line_state = True
+            registered = live.registered
+            if not target.devices or (registered is not None and not any(device in registered for device in target.devices)):
+                forward = rules[ForwardCondition.NOT_REGISTERED]
+    if forward is not None:
+        steps = _forward_steps(call, snapshot, live, target, forward, caller_id)
+        return CallPlan(snapshot.tenant_id, kind, steps, caller_extension, destination, needs_line_state=needs_line_state)
     if not endpoints:
-        if target.number == caller.number:
-            return CallPlan(snapshot.tenant_id, CallKind.INTERNAL, (Busy(),), caller.number, target.number)
-        return _refuse(snapshot, Refusal.NOT_REACHABLE, caller.number, target.number)
-    ring = RingTargets(endpoints, RING_TIMEOUT_S, CallerId(caller.number, caller.display_name))
-    return CallPlan(
-        snapshot.tenant_id,
-        CallKind.INTERNAL,
-        (ring, Hangup(HangupCause.LAST_ATTEMPT)),
-        caller_extension=caller.number,
-        destination=target.number,
-    )
+        refused = _refuse(snapshot, Refusal.NOT_REACHABLE, caller_extension, destination)
+        return replace(refused, needs_line_state=needs_line_state)
+    no_answer = rules.get(ForwardCondition.NO_ANSWER)
+    if no_answer is None:
+        then: tuple[Step, ...] = (Hangup(HangupCause.LAST_ATTEMPT),)
+        ring = RingTargets(endpoints, RING_TIMEOUT_S, caller_id)
+    else:
+        then = _forward_steps(call, snapshot, live, target, no_answer, caller_id)
+        ring = RingTargets(endpoints, no_answer.no_answer_s, caller_id)
+    return CallPlan(snapshot.tenant_id, kind, (ring, *then), caller_extension, destination, needs_line_state=needs_line_state)
+
+
+def _forward_steps(
+    call: CallRequest,
+    snapshot: TenantSnapshot,
+    live: LiveState,
+    forwarding: ExtensionInfo,
+    rule: ForwardRule,
+    caller_id: CallerId,
+) -> tuple[Step, ...]:
+    """The steps that take a call to ``rule``'s target, ending with a terminal step."""
+    if rule.target == ForwardTarget.BUSY:
+        return (Busy(),)
+    if rule.target == ForwardTarget.VOICEMAIL:
+        return (Voicemail(forwarding.number, snapshot.sip_domain), Hangup())
+    other = snapshot.extensions.get(rule.number)
+    if other is not None:
+        # One hop only: the other extension rings as it is, its own forwarding is not followed (no loops).
+        endpoints = _endpoints(call, snapshot, other.devices)
+        if not endpoints:
+            return _refusal_steps(Refusal.NOT_REACHABLE)
+        return (RingTargets(endpoints, RING_TIMEOUT_S, caller_id), Hangup(HangupCause.LAST_ATTEMPT))
+    number = numbering.outside_number(rule.number, snapshot.country) if rule.number.startswith("+") else None
+    if number is None or number.e164 in snapshot.numbers:
+        return _refusal_steps(Refusal.NOT_REACHABLE)
+    # The forwarding extension calls out: its class of service and caller ID, the company's line limit
+    # (a call from a trunk holds a line itself).
+    refusal = _class_of_service_refusal(forwarding, number)
+    if refusal is not None:
+        return _refusal_steps(refusal)
+    if live.outside_calls + (1 if call.source == CallSource.TRUNK else 0) >= snapshot.max_outside_calls:
+        return _refusal_steps(Refusal.ALL_LINES_BUSY)
+    if not snapshot.trunks:
+        return _refusal_steps(Refusal.NO_ROUTE_OUT)
+    bridge = BridgeExternal(number.e164, snapshot.trunks, outside_caller_id(forwarding, snapshot), OUTSIDE_TIMEOUT_S)
+    return (bridge, Hangup(HangupCause.LAST_ATTEMPT))
+
+
+def _refusal_steps(reason: Refusal) -> tuple[Step, ...]:
+    return (PlayAnnouncement(reason), Reject(REFUSAL_SIP_CODES[reason], reason))
 
 
 def _class_of_service_refusal(caller: ExtensionInfo, number: numbering.OutsideNumber) -> Refusal | None:
@@ -613,10 +750,7 @@ def _route_inbound(call: CallRequest, snapshot: TenantSnapshot, live: LiveState)
     if routed:
         return _route_number(call, snapshot, live, did, caller, None)
     assert target is not None
-    if not target.devices:
-        return _refuse(snapshot, Refusal.NOT_REACHABLE, None, did)
-    ring = RingTargets(tuple(Endpoint(name, snapshot.sip_domain) for name in target.devices), RING_TIMEOUT_S, caller)
-    return CallPlan(snapshot.tenant_id, CallKind.INBOUND, (ring, Hangup(HangupCause.LAST_ATTEMPT)), destination=did)
+    return _reach_extension(call, snapshot, live, target, caller, None, did)
 
 
 # --- numbers routed by time range, hunt groups ----------------------------------------
@@ -647,11 +781,7 @@ def _route_number(
         steps = (PlayMedia(MediaRef(MediaKind.ANNOUNCEMENT, target.ref or None)), Hangup())
         return CallPlan(snapshot.tenant_id, kind, steps, caller_extension, e164)
     if target.kind == TargetKind.EXTENSION and target.ref in snapshot.extensions:
-        endpoints = _endpoints(call, snapshot, snapshot.extensions[target.ref].devices)
-        if not endpoints:
-            return _refuse(snapshot, Refusal.NOT_REACHABLE, caller_extension, e164)
-        steps = (RingTargets(endpoints, RING_TIMEOUT_S, caller_id), Hangup(HangupCause.LAST_ATTEMPT))
-        return CallPlan(snapshot.tenant_id, kind, steps, caller_extension, e164)
+        return _reach_extension(call, snapshot, live, snapshot.extensions[target.ref], caller_id, caller_extension, e164)
     if target.kind == TargetKind.HANGUP:
         return CallPlan(snapshot.tenant_id, kind, (Hangup(),), caller_extension, e164)
     return _refuse(snapshot, Refusal.NUMBER_NOT_ROUTED, caller_extension, e164)

@@ -1,8 +1,9 @@
 """Build a tenant's ``TenantSnapshot`` from the database and keep it cached in Redis.
 
 Routing a call must cost a cache hit, not queries (ARCHITECTURE.md rule 4). A snapshot is
-built in at most thirteen indexed queries (tenant with its telephony settings, extensions, active devices,
-phone numbers, the platform's trunks; hunt groups, number routes, schedule, company directory,
+built in at most fourteen indexed queries (tenant with its telephony settings, extensions with their
+DND flag, active devices, phone numbers, the rules of the active forwarding profiles, the platform's
+trunks; hunt groups, number routes, schedule, company directory,
 caller-ID rules) and cached under a key that carries two version tokens:
 
 - the tenant's token, stored at ``cache.dialplan_key(tenant_id)``. ``sync.schedule_sync(tenant,
@@ -31,9 +32,13 @@ from redis.exceptions import RedisError
 
 from telephony.calls.routing import (
     ALWAYS,
+    RING_TIMEOUT_S,
     CallerIdMode,
     ClassOfService,
     ExtensionInfo,
+    ForwardCondition,
+    ForwardRule,
+    ForwardTarget,
     GroupInfo,
     GroupMemberInfo,
     LiveState,
@@ -55,7 +60,7 @@ PLATFORM_TOKEN_KEY = cache.dialplan_key("platform")
 # Snapshots kept in each web process (see _LocalSnapshots).
 LOCAL_SNAPSHOTS = 2048
 # Part of every snapshot key: a deploy that changes the snapshot's shape never reads an old pickle.
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 # Destination kinds of a phone number whose calls go by ``NumberRoute`` rows (telephony.forwarding).
 ROUTED_KINDS = ("group", "announcement", "schedule")
 # What a cache or live-state read raises when Redis is down or unreachable.
@@ -221,6 +226,41 @@ def live_state(tenant_id: str, *, call_on_trunk: bool = False, registered: bool 
     return LiveState(outside_calls=max(0, outside - 1) if call_on_trunk else outside, registered=devices)
 
 
+def line_state(tenant_id: str) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """Which of the tenant's devices are registered and which are in a call (forwarding on busy / not registered).
+
+    Read only for calls to an extension that forwards on one of those conditions (two Redis round
+    trips). Here nobody registered means nobody, not "unknown": the rule is about exactly that.
+    ``(None, None)`` when the live state cannot be read.
+    """
+    from telephony.freeswitch import livestate
+
+    try:
+        registered = frozenset(livestate.registered_usernames(tenant_id))
+        presence: dict[str, str] = dict(livestate.presence(tenant_id))
+    except REDIS_ERRORS:
+        logger.warning("live state unavailable; busy / not-registered forwarding not checked", extra={"tenant": tenant_id})
+        return None, None
+    return registered, frozenset(user for user, state in presence.items() if state == "busy")
+
+
+def _forwarding_rules(tenant: Any) -> dict[str, tuple[ForwardRule, ...]]:
+    """The rules of every extension's active forwarding profile, by extension number (one query)."""
+    from telephony.forwarding.models import ForwardingRule
+
+    rules: dict[str, list[ForwardRule]] = {}
+    rows = (
+        ForwardingRule.objects.for_tenant(tenant)
+        .filter(profile__is_active=True)
+        .order_by("profile__extension__number", "condition")
+        .values_list("profile__extension__number", "condition", "target", "number", "no_answer_seconds")
+    )
+    for extension_number, condition, target, number, seconds in rows:
+        rule = ForwardRule(ForwardCondition(condition), ForwardTarget(target), number, seconds or RING_TIMEOUT_S)
+        rules.setdefault(extension_number, []).append(rule)
+    return {number: tuple(found) for number, found in rules.items()}
+
+
 def _e164(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -228,7 +268,7 @@ def _e164(value: Any) -> str | None:
 
 
 def build_snapshot(tenant_id: str) -> TenantSnapshot | None:
-    """Read the tenant's routing configuration from the database (8 to 13 indexed queries, whatever the size)."""
+    """Read the tenant's routing configuration from the database (9 to 14 indexed queries, whatever the size)."""
     from telephony.directory.choices import DestinationKind
     from telephony.directory.models import Device, Extension, PhoneNumber, TelephonySettings
     from telephony.freeswitch.models import Trunk
@@ -270,7 +310,9 @@ def build_snapshot(tenant_id: str) -> TenantSnapshot | None:
         "caller_id_mode",
         "outbound_number__number",
         "language",
+        "personal_settings__dnd",
     )
+    forwarding = _forwarding_rules(tenant)
     for row in Extension.objects.for_tenant(tenant).values("id", *fields):
         extensions[row["number"]] = ExtensionInfo(
             id=str(row["id"]),
@@ -283,6 +325,8 @@ def build_snapshot(tenant_id: str) -> TenantSnapshot | None:
             own_number=own_numbers.get(row["number"]),
             presented_number=_e164(row["outbound_number__number"]),
             language=row["language"] or tenant.language,
+            forwarding=forwarding.get(row["number"], ()),
+            dnd=bool(row["personal_settings__dnd"]),
         )
 
     trunks = tuple(Trunk.objects.filter(is_active=True).order_by("priority", "name").values_list("name", flat=True))

@@ -26,6 +26,7 @@ from telephony.directory import events
 from telephony.directory.choices import CallerIdMode, ClassOfService, DestinationKind
 from telephony.directory.models import Device, Extension, PhoneNumber, TelephonySettings, sip_username_validator
 from telephony.directory.selectors import telephony_settings
+from telephony.directory.signals import extension_created
 from telephony.directory.validators import check_number_free, normalise_e164
 from telephony.freeswitch.sync import schedule_sync
 from tenants import audit
@@ -151,6 +152,7 @@ def check_create_extension(
     Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
     check_number_free(tenant, number, ignore=None)
     extension.save()
+    extension_created.send(sender=Extension, tenant=tenant, actor=actor, extension=extension)
     audit.record(
         tenant=tenant, actor=actor, action="extension.create", obj=extension, after=audit.snapshot(extension, EXTENSION_FIELDS)
     )

@@ -1,22 +1,43 @@
-"""REST resources: time ranges (with periods), holidays, the schedule's current state, number routing, caller-ID rules."""
+"""REST resources: time ranges (with periods), holidays, the schedule's current state, number routing, caller-ID rules,
+forwarding profiles and rules, personal settings (DND)."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from centrex.api.scopes import Scope
-from centrex.api.serializers import CentrexModelSerializer, CentrexSerializer
+from centrex.api.serializers import CentrexModelSerializer, CentrexSerializer, DetailSerializer
 from centrex.api.viewsets import TenantGenericViewSet
-from telephony.directory.models import PhoneNumber
+from telephony.directory.models import Extension, PhoneNumber
 from telephony.forwarding import schedule, selectors, services
-from telephony.forwarding.models import CallerIdRule, Holiday, NumberRoute, Slot, TargetKind, TimeRange
+from telephony.forwarding.choices import ForwardCondition, ForwardTarget
+from telephony.forwarding.models import (
+    CallerIdRule,
+    ForwardingProfile,
+    ForwardingRule,
+    Holiday,
+    NumberRoute,
+    Slot,
+    TargetKind,
+    TimeRange,
+)
 
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 RANGE_EXAMPLE = {
@@ -308,3 +329,347 @@ def register(router: Any) -> None:
     router.register("holidays", HolidayViewSet, basename="holiday")
     router.register("number-routing", NumberRoutingViewSet, basename="number-routing")
     router.register("caller-id-rules", CallerIdRuleViewSet, basename="caller-id-rule")
+    router.register("forwarding-profiles", ForwardingProfileViewSet, basename="forwarding-profile")
+    router.register("forwarding-rules", ForwardingRuleViewSet, basename="forwarding-rule")
+    router.register("personal-settings", PersonalSettingsViewSet, basename="personal-settings")
+
+
+# --- forwarding profiles, rules and DND ([DFN] §1.9, §1.10) ------------------------------------
+PROFILE_EXAMPLE = {
+    "id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
+    "extension": "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9",
+    "extension_number": "1001",
+    "slot": 2,
+    "name": "Urlaub",
+    "colour": "#1e88e5",
+    "is_default": False,
+    "is_active": True,
+    "rules": [
+        {"condition": "always", "target": "number", "number": "+49892343123", "no_answer_seconds": None},
+    ],
+}
+RULE_EXAMPLE = {
+    "id": 42,
+    "profile": PROFILE_EXAMPLE["id"],
+    "condition": "no_answer",
+    "target": "voicemail",
+    "number": "",
+    "no_answer_seconds": 15,
+}
+SETTINGS_EXAMPLE = {"extension": PROFILE_EXAMPLE["extension"], "extension_number": "1001", "dnd": True}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class _PersonalScope:
+    """Admins (``directory:write``) reach every extension's forwarding; everybody else only their own.
+
+    Another user's extension is simply not there (404), as another tenant's is.
+    """
+
+    caller: Any
+    actor: Any
+    tenant: Any
+
+    @property
+    def manages_all(self) -> bool:
+        return Scope.DIRECTORY_WRITE in self.caller.scopes
+
+    def visible_extensions(self) -> Any:
+        extensions = Extension.objects.for_tenant(self.tenant)
+        return extensions if self.manages_all else extensions.filter(user=self.actor)
+
+
+class RuleSummarySerializer(CentrexSerializer):
+    condition = serializers.ChoiceField(choices=ForwardCondition.choices)
+    target = serializers.ChoiceField(choices=ForwardTarget.choices)
+    number = serializers.CharField(allow_blank=True)
+    no_answer_seconds = serializers.IntegerField(allow_null=True)
+
+
+class ForwardingProfileSerializer(CentrexSerializer):
+    id = serializers.UUIDField(read_only=True)
+    extension = serializers.UUIDField(source="extension_id", help_text="The extension the profile belongs to (on create).")
+    extension_number = serializers.CharField(source="extension.number", read_only=True)
+    slot = serializers.IntegerField(help_text="Profile number 0-9, dialled after *10 to activate it; 0 is the default profile.")
+    name = serializers.CharField(max_length=50)
+    colour = serializers.CharField(max_length=7, required=False, allow_blank=True, default="", help_text="#rrggbb")
+    is_default = serializers.BooleanField(read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+    rules = RuleSummarySerializer(many=True, read_only=True)
+
+
+class ProfileChangeSerializer(CentrexSerializer):
+    name = serializers.CharField(max_length=50, required=False)
+    colour = serializers.CharField(max_length=7, required=False, allow_blank=True)
+
+
+class DuplicateProfileSerializer(CentrexSerializer):
+    slot = serializers.IntegerField(help_text="A free profile number 0-9.")
+    name = serializers.CharField(max_length=50)
+
+
+class ForwardingRuleSerializer(CentrexSerializer):
+    id = serializers.IntegerField(read_only=True)
+    profile = serializers.UUIDField(source="profile_id")
+    condition = serializers.ChoiceField(choices=ForwardCondition.choices)
+    target = serializers.ChoiceField(choices=ForwardTarget.choices)
+    number = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Target 'number': an extension, or an outside number (+49..., 0049..., 089...); stored in E.164.",
+    )
+    no_answer_seconds = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Condition 'no_answer': 5, 10, 15 or 20 (default 20)."
+    )
+
+
+class PersonalSettingsSerializer(CentrexSerializer):
+    extension = serializers.UUIDField(source="pk", read_only=True)
+    extension_number = serializers.CharField(source="number", read_only=True)
+    dnd = serializers.BooleanField(source="dnd_on", help_text="Global do-not-disturb: no device rings, forwarding applies.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List forwarding profiles",
+        parameters=[OpenApiParameter("extension", OpenApiTypes.UUID, description="Only this extension's profiles.")],
+        examples=[OpenApiExample("Profile", value=PROFILE_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="Show a forwarding profile", examples=[OpenApiExample("Profile", value=PROFILE_EXAMPLE, response_only=True)]
+    ),
+    create=extend_schema(
+        summary="Add a forwarding profile (at most 10 per extension)",
+        examples=[
+            OpenApiExample(
+                "Holiday profile",
+                value={"extension": PROFILE_EXAMPLE["extension"], "slot": 2, "name": "Urlaub", "colour": "#1e88e5"},
+                request_only=True,
+            ),
+            OpenApiExample("Created", value={**PROFILE_EXAMPLE, "is_active": False, "rules": []}, response_only=True),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Rename a forwarding profile or change its colour",
+        request=ProfileChangeSerializer,
+        examples=[
+            OpenApiExample("Rename", value={"name": "Holiday"}, request_only=True),
+            OpenApiExample("Profile", value=PROFILE_EXAMPLE, response_only=True),
+        ],
+    ),
+    destroy=extend_schema(
+        summary="Delete a forwarding profile (not the default one)",
+        examples=[OpenApiExample("Refused", value={"profile": ["The default profile cannot be deleted."]}, status_codes=["400"])],
+        responses={204: None, 400: DetailSerializer},
+    ),
+)
+@extend_schema(tags=["Forwarding"])
+class ForwardingProfileViewSet(
+    _PersonalScope,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantGenericViewSet,
+):
+    """An extension's forwarding profiles; users change their own with ``personal:write``."""
+
+    queryset = ForwardingProfile.objects.select_related("extension").prefetch_related("rules")
+    serializer_class = ForwardingProfileSerializer
+    required_scopes = {"read": Scope.DIRECTORY_READ, "write": Scope.PERSONAL_WRITE}
+    ordering_fields = ["slot"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = queryset.filter(extension__in=self.visible_extensions()).order_by("extension__number", "slot")
+        extension = self.request.query_params.get("extension")
+        if extension:
+            queryset = queryset.filter(extension_id=extension) if _is_uuid(extension) else queryset.none()
+        return queryset
+
+    def _profile(self, profile: ForwardingProfile) -> ForwardingProfile:
+        return selectors.get_profile(self.tenant, profile.pk)
+
+    def perform_create(self, serializer: ForwardingProfileSerializer) -> None:
+        data = serializer.validated_data
+        extension = self.visible_extensions().filter(pk=data["extension_id"]).first()
+        if extension is None:
+            raise serializers.ValidationError({"extension": [_("Choose an extension of this company.")]})
+        profile = services.check_create_profile(
+            self.tenant, actor=self.actor, extension=extension, slot=data["slot"], name=data["name"], colour=data["colour"]
+        )
+        serializer.instance = self._profile(profile)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        profile = self.get_object()
+        change = ProfileChangeSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        data = change.validated_data
+        services.check_update_profile(
+            self.tenant, actor=self.actor, profile=profile, name=data.get("name"), colour=data.get("colour")
+        )
+        return Response(ForwardingProfileSerializer(self._profile(profile)).data)
+
+    def perform_destroy(self, instance: ForwardingProfile) -> None:
+        services.check_delete_profile(self.tenant, actor=self.actor, profile=instance)
+
+    @extend_schema(
+        summary="Activate a forwarding profile (the others become inactive)",
+        request=None,
+        responses={200: ForwardingProfileSerializer},
+        examples=[OpenApiExample("Active", value=PROFILE_EXAMPLE, response_only=True)],
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str | None = None) -> Response:
+        profile = self.get_object()
+        services.check_activate_profile(self.tenant, actor=self.actor, extension=profile.extension, slot=profile.slot)
+        return Response(ForwardingProfileSerializer(self._profile(profile)).data)
+
+    @extend_schema(
+        summary="Duplicate a forwarding profile with its rules",
+        request=DuplicateProfileSerializer,
+        responses={201: ForwardingProfileSerializer},
+        examples=[
+            OpenApiExample("Copy", value={"slot": 3, "name": "Urlaub 2"}, request_only=True),
+            OpenApiExample("Created", value={**PROFILE_EXAMPLE, "slot": 3, "is_active": False}, response_only=True),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request: Request, pk: str | None = None) -> Response:
+        profile = self.get_object()
+        body = DuplicateProfileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        copy = services.check_duplicate_profile(
+            self.tenant, actor=self.actor, profile=profile, slot=body.validated_data["slot"], name=body.validated_data["name"]
+        )
+        return Response(ForwardingProfileSerializer(self._profile(copy)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List forwarding rules",
+        parameters=[OpenApiParameter("profile", OpenApiTypes.UUID, description="Only this profile's rules.")],
+        examples=[OpenApiExample("Rule", value=RULE_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="Show a forwarding rule", examples=[OpenApiExample("Rule", value=RULE_EXAMPLE, response_only=True)]
+    ),
+    create=extend_schema(
+        summary="Set a profile's rule for a condition (replaces the one there)",
+        examples=[
+            OpenApiExample(
+                "Always to a number",
+                value={"profile": PROFILE_EXAMPLE["id"], "condition": "always", "target": "number", "number": "0049892343123"},
+                request_only=True,
+            ),
+            OpenApiExample("Rule", value=RULE_EXAMPLE, response_only=True),
+        ],
+    ),
+    destroy=extend_schema(
+        summary="Clear a forwarding rule",
+        examples=[OpenApiExample("Not found", value={"detail": "Not found."}, status_codes=["404"])],
+        responses={204: None, 404: DetailSerializer},
+    ),
+)
+@extend_schema(tags=["Forwarding"])
+class ForwardingRuleViewSet(
+    _PersonalScope,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantGenericViewSet,
+):
+    """The rules of forwarding profiles: one per condition (always, busy, no answer, not registered)."""
+
+    queryset = ForwardingRule.objects.select_related("profile__extension")
+    serializer_class = ForwardingRuleSerializer
+    required_scopes = {"read": Scope.DIRECTORY_READ, "write": Scope.PERSONAL_WRITE}
+    ordering_fields = ["condition"]
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = queryset.filter(profile__extension__in=self.visible_extensions()).order_by(
+            "profile__extension__number", "profile__slot", "condition"
+        )
+        profile = self.request.query_params.get("profile")
+        if profile:
+            queryset = queryset.filter(profile_id=profile) if _is_uuid(profile) else queryset.none()
+        return queryset
+
+    def perform_create(self, serializer: ForwardingRuleSerializer) -> None:
+        data = serializer.validated_data
+        profile = (
+            ForwardingProfile.objects.for_tenant(self.tenant)
+            .filter(pk=data["profile_id"], extension__in=self.visible_extensions())
+            .first()
+        )
+        if profile is None:
+            raise serializers.ValidationError({"profile": [_("Choose a forwarding profile of this company.")]})
+        serializer.instance = services.check_set_rule(
+            self.tenant,
+            actor=self.actor,
+            profile=profile,
+            condition=data["condition"],
+            target=data["target"],
+            number=data.get("number", ""),
+            no_answer_seconds=data.get("no_answer_seconds"),
+        )
+
+    def perform_destroy(self, instance: ForwardingRule) -> None:
+        services.check_clear_rule(self.tenant, actor=self.actor, profile=instance.profile, condition=instance.condition)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List personal call settings (DND) of your extensions",
+        examples=[OpenApiExample("Settings", value=SETTINGS_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="Show an extension's personal call settings",
+        examples=[OpenApiExample("Settings", value=SETTINGS_EXAMPLE, response_only=True)],
+    ),
+    partial_update=extend_schema(
+        summary="Turn global do-not-disturb on or off",
+        examples=[
+            OpenApiExample("DND on", value={"dnd": True}, request_only=True),
+            OpenApiExample("Settings", value=SETTINGS_EXAMPLE, response_only=True),
+        ],
+    ),
+)
+@extend_schema(tags=["Forwarding"])
+class PersonalSettingsViewSet(
+    _PersonalScope, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, TenantGenericViewSet
+):
+    """An extension's personal call settings, by extension id: for now global do-not-disturb."""
+
+    queryset = Extension.objects.all()  # narrowed and annotated in get_queryset
+    serializer_class = PersonalSettingsSerializer
+    required_scopes = {"read": Scope.DIRECTORY_READ, "write": Scope.PERSONAL_WRITE}
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet:
+        from django.db.models import Exists, OuterRef
+
+        from telephony.forwarding.models import PersonalSettings
+
+        if getattr(self, "swagger_fake_view", False):
+            return Extension.objects.none()
+        dnd = PersonalSettings.objects.filter(extension=OuterRef("pk"), dnd=True)
+        return self.visible_extensions().annotate(dnd_on=Exists(dnd)).order_by("number")
+
+    def perform_update(self, serializer: PersonalSettingsSerializer) -> None:
+        extension = serializer.instance
+        assert extension is not None, "an update has its object"
+        if "dnd_on" in serializer.validated_data:
+            services.check_set_dnd(self.tenant, actor=self.actor, extension=extension, on=serializer.validated_data["dnd_on"])
+        serializer.instance = self.get_queryset().get(pk=extension.pk)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from telephony.forwarding import schedule
+from telephony.forwarding.choices import NO_ANSWER_SECONDS, ForwardCondition, ForwardTarget
 from tenants.models import TenantOwned, TimeStamped
 
 
@@ -169,3 +170,101 @@ class CallerIdRule(TenantOwned):
 
     def __str__(self) -> str:
         return str(self.presented_number)
+
+
+# --- forwarding profiles and personal settings ([DFN] §1.9, §1.10) -----------------------------
+class ForwardingProfile(TenantOwned):
+    """A set of forwarding rules of one extension for one situation ("Urlaub"); one is active at a time.
+
+    Every extension has its default profile (number 0), made with the extension; it cannot be
+    deleted. Profiles are numbered 0 to 9, the number a phone dials after ``*10`` to activate it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    extension = models.ForeignKey(
+        "directory.Extension", on_delete=models.CASCADE, related_name="forwarding_profiles", verbose_name=_("extension")
+    )
+    slot = models.PositiveSmallIntegerField(_("profile number"), validators=[MaxValueValidator(9)])
+    name = models.CharField(_("name"), max_length=50)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Give the colour as #rrggbb."))],
+    )
+    is_default = models.BooleanField(_("default profile"), default=False, editable=False)
+    is_active = models.BooleanField(_("active"), default=False, editable=False)
+
+    class Meta:
+        ordering = ["extension__number", "slot"]
+        verbose_name = _("forwarding profile")
+        verbose_name_plural = _("forwarding profiles")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "extension", "slot"], name="fwdprofile_tenant_extension_slot_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "extension"], condition=Q(is_active=True), name="fwdprofile_tenant_extension_one_active"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "extension"], condition=Q(is_default=True), name="fwdprofile_tenant_extension_one_default"
+            ),
+            models.CheckConstraint(condition=Q(slot__lte=9), name="fwdprofile_slot_0_to_9"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot} {self.name}"
+
+
+class ForwardingRule(TenantOwned):
+    """One condition of a profile and where it sends the call; at most one rule per condition."""
+
+    id = models.BigAutoField(primary_key=True)
+    profile = models.ForeignKey(ForwardingProfile, on_delete=models.CASCADE, related_name="rules", verbose_name=_("profile"))
+    condition = models.CharField(_("condition"), max_length=16, choices=ForwardCondition.choices)
+    target = models.CharField(_("target"), max_length=16, choices=ForwardTarget.choices)
+    # An extension number of the tenant, or an outside number in E.164; empty for the other targets.
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    no_answer_seconds = models.PositiveSmallIntegerField(
+        _("no answer after (seconds)"), null=True, blank=True, choices=[(s, str(s)) for s in NO_ANSWER_SECONDS]
+    )
+
+    class Meta:
+        ordering = ["profile", "condition"]
+        verbose_name = _("forwarding rule")
+        verbose_name_plural = _("forwarding rules")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "profile", "condition"], name="fwdrule_tenant_profile_condition_unique"),
+            models.CheckConstraint(
+                condition=(Q(condition="no_answer") & Q(no_answer_seconds__in=NO_ANSWER_SECONDS))
+                | (~Q(condition="no_answer") & Q(no_answer_seconds__isnull=True)),
+                name="fwdrule_timer_only_for_no_answer",
+            ),
+            models.CheckConstraint(
+                condition=(Q(target="number") & ~Q(number="")) | (~Q(target="number") & Q(number="")),
+                name="fwdrule_number_iff_target_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.condition} -> {self.number or self.target}"
+
+
+class PersonalSettings(TenantOwned):
+    """An extension's own call options; for now global do-not-disturb ([DFN] §1.10)."""
+
+    id = models.BigAutoField(primary_key=True)
+    extension = models.OneToOneField(
+        "directory.Extension", on_delete=models.CASCADE, related_name="personal_settings", verbose_name=_("extension")
+    )
+    dnd = models.BooleanField(
+        _("do not disturb (global)"),
+        default=False,
+        help_text=_("Calls are handled by the forwarding settings instead of ringing any device."),
+    )
+
+    class Meta:
+        ordering = ["extension__number"]
+        verbose_name = _("personal settings")
+        verbose_name_plural = _("personal settings")
+
+    def __str__(self) -> str:
+        return str(self.extension_id)

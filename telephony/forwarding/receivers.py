@@ -1,10 +1,11 @@
-"""Every tenant gets its office-hours range when it is created; directory changes reach routing."""
+"""Every tenant gets its office-hours range, every extension its default forwarding profile; directory changes reach routing."""
 
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from telephony.directory.signals import extension_created
 from tenants.signals import tenant_created
 
 
@@ -25,3 +26,11 @@ def drop_snapshot_on_directory_change(sender: Any, instance: Any, **kwargs: Any)
     tenant_id = getattr(contact, "tenant_id", None)
     if tenant_id is not None and getattr(contact, "owner_id", None) is None:
         schedule_sync(str(tenant_id), dialplan=True)
+
+
+@receiver(extension_created, dispatch_uid="forwarding.default_profile")
+def create_default_profile(sender: Any, tenant: Any, extension: Any, **kwargs: Any) -> None:
+    """Every extension has its default forwarding profile, active from the start ([DFN] §1.9)."""
+    from telephony.forwarding.services import ensure_default_profile
+
+    ensure_default_profile(tenant, extension)

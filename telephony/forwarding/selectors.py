@@ -1,4 +1,4 @@
-"""Tenant-scoped reads of time ranges, holidays, number routes and caller-ID rules; the schedule right now."""
+"""Tenant-scoped reads of time ranges, holidays, number routes, caller-ID rules, forwarding profiles and DND."""
 
 from __future__ import annotations
 
@@ -6,13 +6,22 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from telephony.directory.models import PhoneNumber
+from telephony.directory.models import Extension, PhoneNumber
 from telephony.forwarding import schedule
-from telephony.forwarding.models import CallerIdRule, Holiday, NumberRoute, TimeRange
+from telephony.forwarding.models import (
+    CallerIdRule,
+    ForwardingProfile,
+    ForwardingRule,
+    Holiday,
+    NumberRoute,
+    PersonalSettings,
+    TimeRange,
+)
 from tenants.models import Tenant
 
 
@@ -120,3 +129,33 @@ def caller_id_summary(tenant: Tenant) -> list[PresentedNumber]:
             reason = "own" if presented.number == own else "main"
         rows.append(PresentedNumber(info.number, info.display_name, own, presented.number, reason))
     return rows
+
+
+# --- forwarding profiles and DND ----------------------------------------------------------------
+def forwarding_profiles(tenant: Tenant) -> QuerySet[ForwardingProfile]:
+    """The tenant's forwarding profiles with their extension and rules (two queries for any number)."""
+    return (
+        ForwardingProfile.objects.for_tenant(tenant)
+        .select_related("extension")
+        .prefetch_related(Prefetch("rules", queryset=ForwardingRule.objects.order_by("condition")))
+        .order_by("extension__number", "slot")
+    )
+
+
+def extension_profiles(tenant: Tenant, extension: Extension) -> list[ForwardingProfile]:
+    return list(forwarding_profiles(tenant).filter(extension=extension))
+
+
+def get_profile(tenant: Tenant, profile_id: uuid.UUID | str, *, extension: Extension | None = None) -> ForwardingProfile:
+    profiles = forwarding_profiles(tenant)
+    if extension is not None:
+        profiles = profiles.filter(extension=extension)
+    try:
+        return profiles.get(pk=profile_id)
+    except (ForwardingProfile.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404 from exc
+
+
+def dnd_enabled(tenant: Tenant, extension: Extension) -> bool:
+    """Whether global do-not-disturb is on for ``extension`` (off when never set)."""
+    return PersonalSettings.objects.for_tenant(tenant).filter(extension=extension, dnd=True).exists()

@@ -1,7 +1,10 @@
-"""Writes of time ranges and holidays. Every change reaches the nodes' dialplan on commit."""
+"""Writes of time ranges, holidays, number routes, caller-ID rules, forwarding profiles and DND.
+
+Every change reaches the nodes' dialplan on commit."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,9 +18,29 @@ from django.utils.translation import gettext as _
 
 from centrex.events import DomainEvent, publish
 from telephony.directory.choices import DestinationKind
-from telephony.directory.models import Device, PhoneNumber
+from telephony.directory.models import Device, Extension, PhoneNumber
 from telephony.forwarding import schedule
-from telephony.forwarding.models import CallerIdRule, Holiday, NumberRoute, Slot, TargetKind, TimePeriod, TimeRange
+from telephony.forwarding.choices import (
+    DEFAULT_NO_ANSWER_SECONDS,
+    DEFAULT_SLOT,
+    MAX_PROFILES,
+    NO_ANSWER_SECONDS,
+    PROFILE_SLOTS,
+    ForwardCondition,
+    ForwardTarget,
+)
+from telephony.forwarding.models import (
+    CallerIdRule,
+    ForwardingProfile,
+    ForwardingRule,
+    Holiday,
+    NumberRoute,
+    PersonalSettings,
+    Slot,
+    TargetKind,
+    TimePeriod,
+    TimeRange,
+)
 from tenants import audit
 from tenants.models import Tenant, User
 
@@ -371,3 +394,422 @@ def do_delete_caller_id_rule(tenant: Tenant, *, actor: User | None, rule: Caller
     rule.delete()
     audit.record(tenant=tenant, actor=actor, action="caller_id_rule.delete", obj=rule, before=before)
     _changed(tenant, "caller_id_rule", "deleted", {"id": rule_id})
+
+
+# --- forwarding profiles, rules and do-not-disturb ([DFN] §1.9, §1.10, §3.1) -------------------
+# The portal, the REST API and the star codes (``telephony.featurecodes``) all call these.
+_SEPARATORS = re.compile(r"[\s\-/().]")
+_EXTENSION_NUMBER = re.compile(r"^[1-9][0-9]{1,5}$")
+_COLOUR = re.compile(r"^#?([0-9a-fA-F]{6})$")
+PROFILE_NAME_MAX_LENGTH = 50  # ForwardingProfile.name
+
+
+def _profile_state(profile: ForwardingProfile) -> dict[str, object]:
+    return {
+        "extension": profile.extension.number,
+        "slot": profile.slot,
+        "name": profile.name,
+        "colour": profile.colour,
+        "is_default": profile.is_default,
+        "is_active": profile.is_active,
+        "rules": {
+            rule.condition: {"target": rule.target, "number": rule.number, "no_answer_seconds": rule.no_answer_seconds}
+            for rule in ForwardingRule.objects.filter(profile=profile).order_by("condition")
+        },
+    }
+
+
+def _forwarding_changed(tenant: Tenant, profile: ForwardingProfile, op: str) -> None:
+    """The next call to the extension must see the change: drop the dialplan answers on commit, then tell the browsers."""
+    _changed(
+        tenant,
+        "forwarding_profile",
+        op,
+        {"id": str(profile.pk), "extension": profile.extension.number, "slot": profile.slot, "is_active": profile.is_active},
+    )
+
+
+def _own_extension(tenant: Tenant, extension: Extension) -> Extension:
+    found = Extension.objects.for_tenant(tenant).filter(pk=getattr(extension, "pk", None)).first()
+    if found is None:
+        raise ValidationError({"extension": [_("Choose an extension of this company.")]})
+    return found
+
+
+def _locked_profiles(tenant: Tenant, extension: Extension) -> list[ForwardingProfile]:
+    """The extension's profiles, locked in slot order (the one lock order of these services)."""
+    profiles = ForwardingProfile.objects.for_tenant(tenant).filter(extension=extension).order_by("slot")
+    return list(profiles.select_for_update().select_related("extension"))
+
+
+def _locked_profile(tenant: Tenant, profile: ForwardingProfile) -> ForwardingProfile:
+    found = ForwardingProfile.objects.for_tenant(tenant).filter(pk=getattr(profile, "pk", None)).first()
+    if found is None:
+        raise ValidationError({"profile": [_("Choose a forwarding profile of this company.")]})
+    profiles = _locked_profiles(tenant, found.extension)
+    return next(p for p in profiles if p.pk == found.pk)
+
+
+def ensure_default_profile(tenant: Tenant, extension: Extension) -> ForwardingProfile:
+    """The extension's default profile (number 0), made active when the extension has none yet."""
+    default = ForwardingProfile.objects.for_tenant(tenant).filter(extension=extension, is_default=True).first()
+    if default is not None:
+        return default
+    with translation.override(tenant.language):
+        name = _("Default profile")
+    has_active = ForwardingProfile.objects.for_tenant(tenant).filter(extension=extension, is_active=True).exists()
+    return ForwardingProfile.objects.create(
+        tenant=tenant,
+        extension=extension,
+        slot=DEFAULT_SLOT,
+        name=str(name),
+        is_default=True,
+        is_active=not has_active,
+    )
+
+
+def _clean_name(name: str | None, errors: dict[str, list[str]]) -> str:
+    text = (name or "").strip()
+    if not text:
+        errors["name"] = [_("Give the profile a name.")]
+    elif len(text) > PROFILE_NAME_MAX_LENGTH:
+        errors["name"] = [_("A profile name has at most %(count)d characters.") % {"count": PROFILE_NAME_MAX_LENGTH}]
+    return text
+
+
+def _clean_colour(colour: str | None, errors: dict[str, list[str]]) -> str:
+    text = (colour or "").strip()
+    if not text:
+        return ""
+    match = _COLOUR.match(text)
+    if match is None:
+        errors["colour"] = [_("Give the colour as #rrggbb, e.g. #1e88e5.")]
+        return ""
+    return "#" + match.group(1).lower()
+
+
+def _clean_slot(slot: object, taken: set[int], errors: dict[str, list[str]]) -> int:
+    if isinstance(slot, bool) or not isinstance(slot, int) or slot not in PROFILE_SLOTS:
+        errors["slot"] = [_("Profiles are numbered 0 to 9.")]
+        return -1
+    if slot in taken:
+        errors["slot"] = [_("The extension already has a profile number %(slot)d.") % {"slot": slot}]
+    return slot
+
+
+def _check_room(profiles: list[ForwardingProfile], errors: dict[str, list[str]]) -> None:
+    if len(profiles) >= MAX_PROFILES:
+        errors["slot"] = [_("An extension has at most %(count)d forwarding profiles.") % {"count": MAX_PROFILES}]
+
+
+@transaction.atomic
+def check_create_profile(
+    tenant: Tenant, *, actor: User | None, extension: Extension, slot: int, name: str, colour: str = ""
+) -> ForwardingProfile:
+    """A new, inactive profile of ``extension`` with number ``slot`` (0-9, free); at most ten per extension."""
+    extension = _own_extension(tenant, extension)
+    ensure_default_profile(tenant, extension)
+    profiles = _locked_profiles(tenant, extension)
+    errors: dict[str, list[str]] = {}
+    name = _clean_name(name, errors)
+    colour = _clean_colour(colour, errors)
+    slot = _clean_slot(slot, {p.slot for p in profiles}, errors)
+    _check_room(profiles, errors)
+    if errors:
+        raise ValidationError(errors)
+    profile = ForwardingProfile.objects.create(tenant=tenant, extension=extension, slot=slot, name=name, colour=colour)
+    audit.record(tenant=tenant, actor=actor, action="forwarding_profile.create", obj=profile, after=_profile_state(profile))
+    _forwarding_changed(tenant, profile, "created")
+    return profile
+
+
+@transaction.atomic
+def check_update_profile(
+    tenant: Tenant, *, actor: User | None, profile: ForwardingProfile, name: str | None = None, colour: str | None = None
+) -> ForwardingProfile:
+    """Rename a profile or change its colour (``None`` keeps the value)."""
+    profile = _locked_profile(tenant, profile)
+    before = _profile_state(profile)
+    errors: dict[str, list[str]] = {}
+    new_name = _clean_name(name, errors) if name is not None else profile.name
+    new_colour = _clean_colour(colour, errors) if colour is not None else profile.colour
+    if errors:
+        raise ValidationError(errors)
+    profile.name, profile.colour = new_name, new_colour
+    profile.save(update_fields=["name", "colour", "updated_at"])
+    audit.record(
+        tenant=tenant, actor=actor, action="forwarding_profile.update", obj=profile, before=before, after=_profile_state(profile)
+    )
+    _forwarding_changed(tenant, profile, "updated")
+    return profile
+
+
+@transaction.atomic
+def check_duplicate_profile(
+    tenant: Tenant, *, actor: User | None, profile: ForwardingProfile, slot: int, name: str
+) -> ForwardingProfile:
+    """A copy of ``profile`` with its rules, under a new number and name; inactive."""
+    source = _locked_profile(tenant, profile)
+    profiles = _locked_profiles(tenant, source.extension)
+    errors: dict[str, list[str]] = {}
+    name = _clean_name(name, errors)
+    slot = _clean_slot(slot, {p.slot for p in profiles}, errors)
+    _check_room(profiles, errors)
+    if errors:
+        raise ValidationError(errors)
+    copy = ForwardingProfile.objects.create(tenant=tenant, extension=source.extension, slot=slot, name=name, colour=source.colour)
+    ForwardingRule.objects.bulk_create(
+        ForwardingRule(
+            tenant=tenant,
+            profile=copy,
+            condition=rule.condition,
+            target=rule.target,
+            number=rule.number,
+            no_answer_seconds=rule.no_answer_seconds,
+        )
+        for rule in ForwardingRule.objects.filter(profile=source).order_by("condition")
+    )
+    after = {**_profile_state(copy), "copied_from": source.slot}
+    audit.record(tenant=tenant, actor=actor, action="forwarding_profile.duplicate", obj=copy, after=after)
+    _forwarding_changed(tenant, copy, "created")
+    return copy
+
+
+def _activate(tenant: Tenant, actor: User | None, profiles: list[ForwardingProfile], profile: ForwardingProfile) -> None:
+    """Make ``profile`` the active one of its extension (``profiles``: all of them, locked)."""
+    previous = next((p for p in profiles if p.is_active), None)
+    if previous is not None and previous.pk == profile.pk:
+        return
+    # Off first: the database allows one active profile per extension at any moment.
+    ForwardingProfile.objects.filter(pk__in=[p.pk for p in profiles if p.pk != profile.pk], is_active=True).update(
+        is_active=False
+    )
+    ForwardingProfile.objects.filter(pk=profile.pk).update(is_active=True)
+    for each in profiles:
+        each.is_active = each.pk == profile.pk
+    profile.is_active = True
+    audit.record(
+        tenant=tenant,
+        actor=actor,
+        action="forwarding_profile.activate",
+        obj=profile,
+        before={"active_slot": previous.slot if previous else None},
+        after={"active_slot": profile.slot},
+    )
+
+
+@transaction.atomic
+def check_activate_profile(tenant: Tenant, *, actor: User | None, extension: Extension, slot: int) -> ForwardingProfile:
+    """Activate the extension's profile number ``slot`` (``*10`` + n); the others become inactive."""
+    extension = _own_extension(tenant, extension)
+    ensure_default_profile(tenant, extension)
+    profiles = _locked_profiles(tenant, extension)
+    profile = next((p for p in profiles if p.slot == slot and not isinstance(slot, bool)), None)
+    if profile is None:
+        raise ValidationError({"slot": [_("The extension has no profile number %(slot)s.") % {"slot": slot}]})
+    _activate(tenant, actor, profiles, profile)
+    _forwarding_changed(tenant, profile, "activated")
+    return profile
+
+
+@transaction.atomic
+def check_delete_profile(tenant: Tenant, *, actor: User | None, profile: ForwardingProfile) -> None:
+    """Delete a profile with its rules; the default profile stays. Deleting the active one activates the default."""
+    profile = _locked_profile(tenant, profile)
+    if profile.is_default:
+        raise ValidationError({"profile": [_("The default profile cannot be deleted; you can change its rules.")]})
+    profiles = _locked_profiles(tenant, profile.extension)
+    before = _profile_state(profile)
+    default = next(p for p in profiles if p.is_default)
+    if profile.is_active:
+        ForwardingProfile.objects.filter(pk=profile.pk).update(is_active=False)
+        profiles = [p for p in profiles if p.pk != profile.pk]
+        _activate(tenant, actor, profiles, default)
+    profile_id = str(profile.pk)
+    audit.record(tenant=tenant, actor=actor, action="forwarding_profile.delete", obj=profile, before=before)
+    profile.delete()
+    _changed(
+        tenant,
+        "forwarding_profile",
+        "deleted",
+        {"id": profile_id, "extension": default.extension.number, "slot": before["slot"], "active_slot": default.slot},
+    )
+
+
+def _clean_number(tenant: Tenant, extension: Extension, raw: str, errors: dict[str, list[str]]) -> str:
+    """An extension number of the tenant, or an outside number the extension may call, in E.164."""
+    from telephony.calls import numbering
+    from telephony.directory.choices import ClassOfService, DestinationKind
+    from telephony.directory.validators import normalise_e164
+
+    text = _SEPARATORS.sub("", raw or "")
+    if not text:
+        errors["number"] = [_("Give the number to forward to.")]
+        return ""
+    if _EXTENSION_NUMBER.match(text):
+        if text == extension.number:
+            errors["number"] = [_("An extension cannot forward to itself.")]
+        elif not Extension.objects.for_tenant(tenant).filter(number=text).exists():
+            errors["number"] = [_("There is no extension %(number)s.") % {"number": text}]
+        return text
+    try:
+        e164 = normalise_e164(text, tenant.country)
+    except ValidationError:
+        errors["number"] = [_("%(value)s is not a valid phone number.") % {"value": raw}]
+        return ""
+    own = PhoneNumber.objects.for_tenant(tenant).filter(number=e164).first()
+    if own is not None:
+        # One of the company's own numbers: forward to its extension directly, never through the carrier.
+        if own.destination_kind == DestinationKind.EXTENSION and own.destination_extension_id is not None:
+            target = Extension.objects.for_tenant(tenant).filter(pk=own.destination_extension_id).first()
+            if target is not None and target.pk != extension.pk:
+                return target.number
+        errors["number"] = [_("This is one of the company's own numbers; forward to an extension instead.")]
+        return ""
+    outside = numbering.outside_number(e164, tenant.country)
+    if outside is None:
+        errors["number"] = [_("%(value)s is not a valid phone number.") % {"value": raw}]
+    elif extension.class_of_service == ClassOfService.INTERNAL:
+        errors["number"] = [_("This extension may not call outside numbers, so it cannot forward to them.")]
+    elif outside.international and extension.class_of_service != ClassOfService.INTERNATIONAL:
+        errors["number"] = [_("This extension may not call international numbers.")]
+    elif outside.premium and not extension.allow_premium:
+        errors["number"] = [_("This extension may not call premium-rate numbers.")]
+    return e164
+
+
+def _clean_rule(
+    tenant: Tenant, extension: Extension, condition: str, target: str, number: str, no_answer_seconds: int | None
+) -> dict[str, object]:
+    errors: dict[str, list[str]] = {}
+    if condition not in ForwardCondition.values:
+        errors["condition"] = [_("Choose always, busy, no answer or not registered.")]
+    if target not in ForwardTarget.values:
+        errors["target"] = [_("Choose voicemail, busy or a phone number.")]
+    cleaned_number = ""
+    if target == ForwardTarget.NUMBER:
+        cleaned_number = _clean_number(tenant, extension, number, errors)
+    seconds = None
+    if condition == ForwardCondition.NO_ANSWER:
+        seconds = DEFAULT_NO_ANSWER_SECONDS if no_answer_seconds is None else no_answer_seconds
+        if isinstance(seconds, bool) or seconds not in NO_ANSWER_SECONDS:
+            choices = ", ".join(str(s) for s in NO_ANSWER_SECONDS)
+            errors["no_answer_seconds"] = [_("Choose %(choices)s seconds.") % {"choices": choices}]
+    if errors:
+        raise ValidationError(errors)
+    return {"target": target, "number": cleaned_number, "no_answer_seconds": seconds}
+
+
+def _write_rule(
+    tenant: Tenant, actor: User | None, profile: ForwardingProfile, condition: str, values: dict[str, object]
+) -> ForwardingRule:
+    before = _profile_state(profile)
+    rule, _created = ForwardingRule.objects.update_or_create(tenant=tenant, profile=profile, condition=condition, defaults=values)
+    audit.record(
+        tenant=tenant, actor=actor, action="forwarding_rule.set", obj=profile, before=before, after=_profile_state(profile)
+    )
+    return rule
+
+
+@transaction.atomic
+def check_set_rule(
+    tenant: Tenant,
+    *,
+    actor: User | None,
+    profile: ForwardingProfile,
+    condition: str,
+    target: str,
+    number: str = "",
+    no_answer_seconds: int | None = None,
+) -> ForwardingRule:
+    """Set (or replace) the profile's rule for ``condition``.
+
+    ``number`` (target "number") is an extension of the tenant or an outside number in any form
+    people type (``089 2343123``, ``0049 89 2343123``, ``+49892343123``), kept in E.164; the
+    extension must be allowed to call it. The no-answer timer is 5, 10, 15 or 20 seconds
+    (20 when not given); other conditions have none.
+    """
+    profile = _locked_profile(tenant, profile)
+    values = _clean_rule(tenant, profile.extension, condition, target, number, no_answer_seconds)
+    rule = _write_rule(tenant, actor, profile, condition, values)
+    _forwarding_changed(tenant, profile, "updated")
+    return rule
+
+
+@transaction.atomic
+def check_clear_rule(tenant: Tenant, *, actor: User | None, profile: ForwardingProfile, condition: str) -> None:
+    """Remove the profile's rule for ``condition``; nothing happens when there is none."""
+    profile = _locked_profile(tenant, profile)
+    if condition not in ForwardCondition.values:
+        raise ValidationError({"condition": [_("Choose always, busy, no answer or not registered.")]})
+    _clear(tenant, actor, profile, condition)
+    _forwarding_changed(tenant, profile, "updated")
+
+
+def _clear(tenant: Tenant, actor: User | None, profile: ForwardingProfile, condition: str) -> None:
+    before = _profile_state(profile)
+    deleted, _rows = ForwardingRule.objects.filter(profile=profile, condition=condition).delete()
+    if deleted:
+        audit.record(
+            tenant=tenant, actor=actor, action="forwarding_rule.clear", obj=profile, before=before, after=_profile_state(profile)
+        )
+
+
+@transaction.atomic
+def check_set_default_forward(
+    tenant: Tenant,
+    *,
+    actor: User | None,
+    extension: Extension,
+    condition: str,
+    target: str,
+    number: str = "",
+    no_answer_seconds: int | None = None,
+) -> ForwardingProfile:
+    """Set a rule on the extension's default profile and activate that profile ([DFN] §3.1, the star codes)."""
+    extension = _own_extension(tenant, extension)
+    ensure_default_profile(tenant, extension)
+    profiles = _locked_profiles(tenant, extension)
+    default = next(p for p in profiles if p.is_default)
+    values = _clean_rule(tenant, extension, condition, target, number, no_answer_seconds)
+    _write_rule(tenant, actor, default, condition, values)
+    _activate(tenant, actor, profiles, default)
+    _forwarding_changed(tenant, default, "updated")
+    return default
+
+
+@transaction.atomic
+def check_clear_default_forward(tenant: Tenant, *, actor: User | None, extension: Extension, condition: str) -> ForwardingProfile:
+    """Remove a rule of the default profile and activate that profile ([DFN] §3.1, ``**11`` ...)."""
+    extension = _own_extension(tenant, extension)
+    if condition not in ForwardCondition.values:
+        raise ValidationError({"condition": [_("Choose always, busy, no answer or not registered.")]})
+    ensure_default_profile(tenant, extension)
+    profiles = _locked_profiles(tenant, extension)
+    default = next(p for p in profiles if p.is_default)
+    _clear(tenant, actor, default, condition)
+    _activate(tenant, actor, profiles, default)
+    _forwarding_changed(tenant, default, "updated")
+    return default
+
+
+def personal_settings(tenant: Tenant, extension: Extension) -> PersonalSettings:
+    settings_row, _created = PersonalSettings.objects.get_or_create(tenant=tenant, extension=extension)
+    return settings_row
+
+
+@transaction.atomic
+def check_set_dnd(tenant: Tenant, *, actor: User | None, extension: Extension, on: bool) -> None:
+    """Global do-not-disturb on or off: no device rings, calls follow the forwarding settings ([DFN] §1.10)."""
+    extension = _own_extension(tenant, extension)
+    if not isinstance(on, bool):
+        raise ValidationError({"dnd": [_("Choose on or off.")]})
+    settings_row = personal_settings(tenant, extension)
+    settings_row = PersonalSettings.objects.select_for_update().get(pk=settings_row.pk)
+    if settings_row.dnd == on:
+        return
+    settings_row.dnd = on
+    settings_row.save(update_fields=["dnd", "updated_at"])
+    audit.record(tenant=tenant, actor=actor, action="extension.dnd", obj=extension, before={"dnd": not on}, after={"dnd": on})
+    # Visible company-wide ([DFN] §1.10): a tenant event, not a personal one.
+    _changed(tenant, "dnd", "updated", {"extension": extension.number, "extension_id": str(extension.pk), "dnd": on})

@@ -68,10 +68,18 @@ from telephony.calls.routing import (
     RingTone,
     Step,
     TenantSnapshot,
+    Voicemail,
     available_members,
     route,
 )
-from telephony.calls.snapshot import REDIS_ERRORS, live_state, registered_devices, snapshot_for_domain, snapshot_for_number
+from telephony.calls.snapshot import (
+    REDIS_ERRORS,
+    line_state,
+    live_state,
+    registered_devices,
+    snapshot_for_domain,
+    snapshot_for_number,
+)
 from telephony.freeswitch import media
 
 logger = logging.getLogger(__name__)
@@ -132,8 +140,8 @@ _DIAL_NUMBER = re.compile(r"^\+?[0-9]{2,20}$")
 _EXTENSION = re.compile(r"^[0-9]{2,6}$")
 _TENANT_ID = re.compile(r"^[0-9a-f-]{36}$")
 # Free text (display names) keeps letters, digits, spaces and a little punctuation: no "$", "{",
-# "}", ",", quotes or control characters, which FreeSWITCH would expand or split on.
-_UNSAFE_TEXT = re.compile(r"[^\w .\-+()&/]")
+# "}", ",", "&", quotes or control characters, which FreeSWITCH would expand or split on.
+_UNSAFE_TEXT = re.compile(r"[^\w .\-+()/]")
 
 
 def answer_dialplan(node: object, params: Mapping[str, str], *, now: datetime | None = None) -> str:
@@ -154,6 +162,11 @@ def answer_dialplan(node: object, params: Mapping[str, str], *, now: datetime | 
     if source is None:
         logger.warning("unauthenticated call refused", extra={"tenant": snapshot.tenant_id, "node": getattr(node, "name", "")})
         return _refusal_document(context, destination, Refusal.CALLER_UNKNOWN, snapshot)
+    if source == CallSource.DEVICE and destination.startswith("*"):
+        # A star code changes the settings of the extension whose device the switch authenticated.
+        from telephony.featurecodes.dialplan import answer_feature_code
+
+        return answer_feature_code(snapshot, sip_username=caller, destination=destination, context=context, now=now)
     call = CallRequest(
         tenant_id=snapshot.tenant_id,
         source=source,
@@ -193,8 +206,15 @@ def route_with_groups(call: CallRequest, snapshot: TenantSnapshot, live: LiveSta
     further: which devices are registered (unavailable members are skipped), and the group's
     rotation state, claimed atomically in Redis (``telephony.groups.state.claim``) so that two
     calls arriving together start with different members. The second pass routes with it.
+
+    Likewise a call to an extension that forwards on busy or when not registered: the first pass
+    says so (``needs_line_state``), the second routes with the devices' registrations and calls.
     """
     plan = route(call, snapshot, live)
+    if plan.needs_line_state and live.busy is None:
+        registered, busy = line_state(snapshot.tenant_id)
+        live = replace(live, registered=registered, busy=busy)
+        plan = route(call, snapshot, live)
     if not plan.groups:
         return plan
     from telephony.groups import state
@@ -321,6 +341,11 @@ def _render_step(step: Step, tenant_id: str = "") -> list[tuple[str, str]]:
         return [("respond", f"{step.sip_code} {phrase}"), ("hangup", SIP_CODE_CAUSES[step.sip_code])]
     if isinstance(step, Busy):
         return [("hangup", "USER_BUSY")]
+    if isinstance(step, Voicemail):
+        _check(_DOMAIN, step.domain)
+        _check(_EXTENSION, step.mailbox)
+        # mod_voicemail's stock profile "default"; the mailbox is the extension number in the tenant's domain.
+        return [("answer", ""), ("voicemail", f"default {step.domain} {step.mailbox}")]
     if isinstance(step, Hangup):
         if step.cause == HangupCause.LAST_ATTEMPT:
             # The cause the last bridge attempt failed with (USER_BUSY, NO_ANSWER, USER_NOT_REGISTERED ...).

@@ -33,9 +33,10 @@ def test_build_snapshot_takes_a_fixed_number_of_queries_whatever_the_size(site: 
         extension = directory.check_create_extension(site.tenant, actor=None, number=str(number), display_name="x")
         directory.check_create_device(site.tenant, actor=None, extension=extension)
     # when / then
-    # five for the directory and trunks; hunt groups, company directory and caller-ID rules (number routes,
-    # schedule and group members are read only when the tenant has them)
-    with django_assert_num_queries(8):
+    # five for the directory and trunks; the rules of the active forwarding profiles (one query for all
+    # extensions; DND comes with the extensions); hunt groups, company directory and caller-ID rules
+    # (number routes, schedule and group members are read only when the tenant has them)
+    with django_assert_num_queries(9):
         snapshot = snapshots.build_snapshot(str(site.tenant.pk))
     assert len(snapshot.extensions) == 33
 
@@ -136,9 +137,10 @@ def test_invalidate_snapshot_of_one_tenant_keeps_the_other_cached(
     snapshots.invalidate_snapshot(str(site.tenant.pk))
     with django_assert_num_queries(0):
         snapshots.load_snapshot(str(other_site.tenant.pk))
-    # five for the directory and trunks; hunt groups, company directory and caller-ID rules (number routes,
-    # schedule and group members are read only when the tenant has them)
-    with django_assert_num_queries(8):
+    # five for the directory and trunks; the rules of the active forwarding profiles (one query for all
+    # extensions; DND comes with the extensions); hunt groups, company directory and caller-ID rules
+    # (number routes, schedule and group members are read only when the tenant has them)
+    with django_assert_num_queries(9):
         snapshots.load_snapshot(str(site.tenant.pk))
 
 

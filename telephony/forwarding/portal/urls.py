@@ -1,6 +1,6 @@
 from django.urls import path
 
-from telephony.forwarding.portal import routing_views, views
+from telephony.forwarding.portal import profile_views, routing_views, views
 
 app_name = "forwarding"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("caller-id/", routing_views.CallerIdView.as_view(), name="caller-id"),
     path("caller-id/print/", routing_views.CallerIdPrintView.as_view(), name="caller-id-print"),
     path("caller-id/<uuid:rule_id>/delete/", routing_views.CallerIdRuleDeleteView.as_view(), name="caller-id-delete"),
+    path(
+        "extensions/<uuid:extension_id>/forwarding/",
+        profile_views.ExtensionForwardingView.as_view(),
+        name="extension-forwarding",
+    ),
 ]
