@@ -83,7 +83,8 @@ def deliver(event: DomainEvent) -> None:
 
 
 def deliver_many(events: Sequence[DomainEvent]) -> None:
-    """Send events now, in order: to their Channels groups (one hop into the layer), then to the subscribers."""
+    """Send events now, in order: to their Channels groups (one hop into the layer, one message per group),
+    then to the subscribers."""
     if not events:
         return
     layer = get_channel_layer()
@@ -106,9 +107,21 @@ def deliver_many(events: Sequence[DomainEvent]) -> None:
 
 
 async def _group_send_all(layer: Any, events: Sequence[DomainEvent]) -> None:
+    """One channel-layer message per group: a lone event as ``event.message``, several as ``event.batch``.
+
+    The events of a group keep their order; a consumer forwards a batch as separate frames, so a
+    browser sees the same stream either way.
+    """
+    by_group: dict[str, list[dict[str, Any]]] = {}
     for event in events:
         group = user_group(event.tenant, event.user) if event.user else tenant_group(event.tenant)
+        by_group.setdefault(group, []).append(event.as_message())
+    for group, messages in by_group.items():
+        if len(messages) == 1:
+            message = {"type": "event.message", "event": messages[0]}
+        else:
+            message = {"type": "event.batch", "events": messages}
         try:
-            await layer.group_send(group, {"type": "event.message", "event": event.as_message()})
+            await layer.group_send(group, message)
         except Exception:
-            logger.exception("channel layer send failed", extra={"event": event.name, "tenant": event.tenant})
+            logger.exception("channel layer send failed", extra={"group": group, "events": len(messages)})

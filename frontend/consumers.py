@@ -42,3 +42,8 @@ class EventConsumer(AsyncJsonWebsocketConsumer):
     async def event_message(self, message: dict[str, Any]) -> None:
         """A domain event sent to one of our groups by ``publish()``."""
         await self.send_json(message["event"])
+
+    async def event_batch(self, message: dict[str, Any]) -> None:
+        """Several events for one of our groups, sent together by ``deliver_many()``: one frame each, in order."""
+        for event in message["events"]:
+            await self.send_json(event)
