@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "telephony.groups",
     "telephony.contacts",
     "telephony.featurecodes",
+    "telephony.voicemail",
     "frontend",
 ]
 

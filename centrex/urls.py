@@ -26,6 +26,7 @@ urlpatterns = [
     path("portal/monitor/", include("telephony.groups.portal.monitor_urls")),
     path("portal/contacts/", include("telephony.contacts.portal.urls")),
     path("portal/star-codes/", include("telephony.featurecodes.portal.urls")),
+    path("portal/voicemail/", include("telephony.voicemail.portal.urls")),
     path("", include("tenants.portal.urls")),
 ]
 

@@ -63,8 +63,9 @@ KWARG_MODELS: dict[str, str] = {
     "contact_id": "contacts.Contact",
     "code_id": "featurecodes.StarCode",
 }
-# GET on acme's own object is expected to answer 404 for these view names (none so far).
-NO_OWN_OBJECT_CONTROL: set[str] = set()
+# GET on acme's own object is expected to answer 404 for these view names:
+# a number's voicemail greeting exists only once uploaded (the factory uploads none).
+NO_OWN_OBJECT_CONTROL: set[str] = {"voicemail:greeting"}
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 
@@ -101,6 +102,12 @@ def _phone_number(tenants: TenantSet) -> models.Model:
     existing = PhoneNumber.objects.for_tenant(tenants.tenant).order_by("number").first()
     number = f"+4930{1000000 + PhoneNumber.objects.count()}"
     return existing or directory_services.check_add_phone_number(actor=None, number=number, tenant=tenants.tenant)
+
+
+def _company_mailbox(tenants: TenantSet) -> models.Model:
+    from telephony.voicemail import services as voicemail_services
+
+    return voicemail_services.ensure_mailbox(tenants.tenant, actor=None, phone_number=_phone_number(tenants))
 
 
 def _telephony_settings(tenants: TenantSet) -> models.Model:
@@ -245,6 +252,29 @@ def _forwarding_rule(tenants: TenantSet) -> models.Model:
     )
 
 
+def _selective_rule(tenants: TenantSet) -> models.Model:
+    from telephony.forwarding import services as forwarding_services
+    from telephony.forwarding.choices import SelectiveMatch
+    from telephony.forwarding.models import ForwardingProfile, SelectiveRule
+
+    existing = SelectiveRule.objects.for_tenant(tenants.tenant).first()
+    if existing is not None:
+        return existing
+    extension = _extension(tenants)
+    # Selective rules live on a profile other than the default one.
+    profile = ForwardingProfile.objects.for_tenant(tenants.tenant).filter(extension=extension, is_default=False).first()
+    profile = profile or forwarding_services.check_create_profile(
+        tenants.tenant, actor=None, extension=extension, slot=9, name="Isolation"
+    )
+    return forwarding_services.check_set_selective_rule(
+        tenants.tenant,
+        actor=None,
+        profile=profile,
+        selection=forwarding_services.CallerSelection(SelectiveMatch.ANONYMOUS),
+        allow=True,
+    )
+
+
 # "app_label.Model" -> a function returning an object of that model belonging to the tenant set.
 OBJECT_FACTORIES: dict[str, Callable[[TenantSet], models.Model]] = {
     "tenants.Tenant": lambda tenants: tenants.tenant,
@@ -256,6 +286,7 @@ OBJECT_FACTORIES: dict[str, Callable[[TenantSet], models.Model]] = {
     "calls.CallRecord": _call_record,
     "directory.Device": _device,
     "directory.PhoneNumber": _phone_number,
+    "voicemail.CompanyMailbox": _company_mailbox,
     "directory.TelephonySettings": _telephony_settings,
     "webhooks.WebhookEndpoint": _webhook_endpoint,
     "webhooks.WebhookDelivery": _webhook_delivery,
@@ -269,6 +300,7 @@ OBJECT_FACTORIES: dict[str, Callable[[TenantSet], models.Model]] = {
     "featurecodes.StarCode": _star_code,
     "forwarding.ForwardingProfile": _forwarding_profile,
     "forwarding.ForwardingRule": _forwarding_rule,
+    "forwarding.SelectiveRule": _selective_rule,
 }
 
 

@@ -67,7 +67,7 @@ async def main(rounds: int) -> None:
     directory = TenantDirectory(domains={f"tnt-{k:04d}.example": t for k, t in enumerate(TENANTS)}, tenant_ids=set(TENANTS))
     directory._tenants_loaded = time.monotonic() + 1e9
     for tenant in TENANTS:
-        directory.devices[tenant] = {n: DeviceInfo(n, str(uuid.uuid4())) for n in ("1001", "1002")}
+        directory.devices[tenant] = {n: DeviceInfo(n, str(uuid.uuid4()), str(uuid.uuid4()), (n,)) for n in ("1001", "1002")}
         directory._devices_loaded[tenant] = time.monotonic() + 1e9
     publish = (lambda batch: None) if os.environ.get("BENCH_DELIVER") == "none" else None
     gateway = Gateway(Node(), directory=directory, publish=publish)

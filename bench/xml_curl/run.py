@@ -137,6 +137,33 @@ def targets(port: int, tenants: int, extensions: int, company: int = 0) -> dict[
     return found
 
 
+def prewarm_snapshots(env: dict[str, str]) -> dict[str, float]:
+    """Build and cache every tenant's routing snapshot, as an hour of calls to every tenant would.
+
+    The steady state of a platform whose tenants all make calls: each snapshot is built once per
+    change (or per hour, its TTL), not per call. Returns the time taken and the Redis memory used.
+    """
+    code = (
+        "import json, time, django; django.setup();"
+        "from tenants.models import Tenant; from telephony.calls.snapshot import load_snapshot;"
+        "ids = [str(t) for t in Tenant.objects.values_list('pk', flat=True)];"
+        "started = time.perf_counter(); [load_snapshot(t) for t in ids];"
+        "print(json.dumps({'tenants': len(ids), 'seconds': round(time.perf_counter() - started, 1)}))"
+    )
+    before = _redis_used_mb(env)
+    done = subprocess.run([PYTHON, "-c", code], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["redis_mb"] = round(_redis_used_mb(env) - before, 1)
+    print("prewarm", json.dumps(result), flush=True)
+    return result
+
+
+def _redis_used_mb(env: dict[str, str]) -> float:
+    info = subprocess.run(["redis-cli", "-u", env["REDIS_URL"], "info", "memory"], check=True, capture_output=True, text=True)
+    used = next(line for line in info.stdout.splitlines() if line.startswith("used_memory:"))
+    return int(used.split(":")[1]) / 2**20
+
+
 def register_company(env: dict[str, str], company: int) -> None:
     if company:
         module = "bench.xml_curl.load_company"
@@ -169,11 +196,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--duration", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--prewarm", action="store_true", help="cache every tenant's routing snapshot first (steady state, not a cold start)"
+    )
     args = parser.parse_args()
 
     results: dict[str, object] = {"workers": args.workers, "duration_s": args.duration, "concurrency": args.concurrency}
     env = server_env(args.big, args.redis)
     setup_node(env)
+    if args.prewarm:
+        results["prewarm_big"] = prewarm_snapshots(env)
     server = Server(env, args.workers)
     try:
         results["big"] = big = measure(server, args.big_tenants, args.extensions, args.duration, args.concurrency)
@@ -183,6 +215,8 @@ def main() -> None:
 
     env = server_env(args.small, args.redis)
     setup_node(env)
+    if args.prewarm:
+        results["prewarm_small"] = prewarm_snapshots(env)
     server = Server(env, args.workers)
     try:
         small: dict[str, dict] = {}

@@ -28,6 +28,7 @@ API_MODULES = [
     "telephony.groups.api",
     "telephony.contacts.api",
     "telephony.featurecodes.api",
+    "telephony.voicemail.api",
 ]
 
 

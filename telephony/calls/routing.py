@@ -37,6 +37,9 @@ Rules, in the order they apply to a call from an extension:
 6. A hunt group's short number (after extensions) rings the group ([VTX] §2.4, §3.2);
    ``##`` + a short number dials the company-directory contact's first number under rule 5,
    without the access digit ([VTX] §2.9).
+7. ``086`` + one of the company's numbers (national or international form) opens that number's
+   company voicemail for listening (``Voicemail(check=True)``; mod_voicemail asks the password);
+   it is checked before the access code. ``086`` + another number in that form is invalid.
 
 A call from a trunk rings the extension its number (DID) points to, or follows the number's
 routes ([VTX] §2.3): one target always (a group or an announcement), or one per state of the
@@ -54,7 +57,23 @@ read from the live state: a plan that depended on it says ``needs_line_state``, 
 it and routes again); "no answer" rings for the rule's timer, then forwards. A target is the
 extension's voicemail, busy, another extension (rung without its own forwarding: one hop, no loops)
 or an outside number, called under the forwarding extension's class of service and caller ID and
-the tenant's outside-call limit.
+the tenant's outside-call limit. Selective rules of the active profile come first: the most specific
+one matching the caller (``selective_rule``: an extension, else all internal calls; an exact
+number, else a contact, else the longest prefix; anonymous callers, whose number is withheld or
+unknown) either lets the caller through (the extension rings, the ordinary rules are skipped) or
+replaces the ordinary rules by its own; global DND still applies.
+
+Call options ([DFN] §1.8, §1.10), for a call that reaches an extension as above: devices with
+their own DND on (mobility option) do not ring, and when that leaves none of its devices, the call
+is handled as under global DND. Without call waiting (the default) a call while one of its devices
+is in a call is busy: the "busy" rule forwards it, else it ends busy (live state, as above); with
+call waiting it rings and the busy rule does not apply. Parallel ringing adds another extension's
+devices, or an outside number (the extension's class of service and caller ID, the outside-call
+limit, the first trunk; left out when not allowed), to the ring step. Intercom (``*80`` +
+extension, ``CallRequest.intercom``) rings only the target's primary device, asking it to answer
+at once, when the target turned intercom on and that device is active and intercom-flagged; else
+the call is refused (484). Forwarding does not apply to it; DND or a primary device in a call
+answer busy.
 
 Hunt groups: ``telephony.groups.strategies.ring_plan`` orders the members (skipping those with
 no registered device, and the calling device) into ring steps of ``ring_count`` x 5 s, after a
@@ -62,7 +81,9 @@ no registered device, and the calling device) into ring steps of ``ring_count`` 
 group (followed; a group already rung ends the chain), to an outside number (the company's
 rule: no class of service, but never premium-rate or the company's own numbers, the
 outside-call limit counting an inbound call's own line, the main number presented), to an
-announcement (``PlayMedia``), or end the call. The state the strategies remember (cyclic start,
+announcement (``PlayMedia``), to a number's company voicemail (``company_voicemail_steps``: on, the
+greeting and a message; greeting only, the greeting; off, an announcement), or end the call. A
+number route can send calls to the number's own voicemail the same way. The state the strategies remember (cyclic start,
 idle times) and the random seed come in ``LiveState``; ``CallPlan.groups`` lists the groups a
 call reaches, so that the caller can claim their state and route again
 (``telephony.freeswitch.dialplan.route_with_groups``).
@@ -86,10 +107,14 @@ from telephony.groups.strategies import GroupState
 RING_TIMEOUT_S = 30
 # How long an outside number may ring.
 OUTSIDE_TIMEOUT_S = 60
+# An intercom call rings the primary device this long (it should answer by itself at once).
+INTERCOM_TIMEOUT_S = 10
 # An emergency call waits longer for the emergency centre to answer.
 EMERGENCY_TIMEOUT_S = 120
 # "##" + short number dials a contact of the company directory.
 DIRECTORY_PREFIX = "##"
+# "086" + one of the company's numbers (national or international form) opens that number's voicemail ([VTX] §2.8, §3.2).
+VOICEMAIL_ACCESS_PREFIX = "086"
 
 
 # --- the call ------------------------------------------------------------------------
@@ -115,6 +140,10 @@ class CallRequest:
     now: datetime  # timezone-aware
     caller_name: str = ""
     trunk: str = ""  # the trunk a TRUNK call came in on
+    # A TRUNK call whose caller withheld the number (privacy): the caller counts as anonymous.
+    caller_withheld: bool = False
+    # ``*80`` + extension ([DFN] §1.8): put straight through to the extension's primary device, answered at once.
+    intercom: bool = False
 
 
 # --- the tenant's configuration ------------------------------------------------------
@@ -143,6 +172,64 @@ class ForwardRule:
     target: ForwardTarget
     number: str = ""  # target NUMBER: an extension number of the tenant, or an outside number in E.164
     no_answer_s: int = RING_TIMEOUT_S  # condition NO_ANSWER: how long the extension rings first
+
+
+class SelectiveMatch(enum.StrEnum):
+    """Which callers a selective rule is about (the values of ``forwarding.choices.SelectiveMatch``)."""
+
+    ANONYMOUS = "anonymous"
+    INTERNAL = "internal"
+    EXTENSION = "extension"
+    CONTACT = "contact"
+    PREFIX = "prefix"
+
+
+@dataclass(frozen=True)
+class SelectiveRule:
+    """The selective rules of the active profile for one selection of callers ([DFN] §1.9).
+
+    ``allow``: the caller gets through (the extension rings as if the profile had no rules);
+    otherwise ``forwarding`` replaces the profile's ordinary rules for these callers.
+    """
+
+    match: SelectiveMatch
+    value: str = ""  # EXTENSION: the extension number; PREFIX: "+" and digits, a prefix or a whole number
+    numbers: frozenset[str] = frozenset()  # CONTACT: the contact's numbers in E.164
+    allow: bool = False
+    forwarding: tuple[ForwardRule, ...] = ()
+
+
+def selective_rule(
+    rules: tuple[SelectiveRule, ...], *, internal: str | None = None, outside: str | None = None
+) -> SelectiveRule | None:
+    """The rule for a caller: extension ``internal``, outside number ``outside`` (E.164), else anonymous.
+
+    The most specific rule wins. An internal caller: its extension's rule, else "all internal
+    calls". An outside caller: the rule for exactly its number, else a contact with that number,
+    else the longest matching prefix (``+4989999998101`` > ``+4989999998`` > ``+4989`` > ``+49``).
+    A caller without a number (withheld or unknown): the "anonymous" rule. Each caller falls in
+    exactly one of the three groups, so rules of different groups never compete; among equally
+    specific rules the first (in the snapshot's order) wins.
+    """
+    best: SelectiveRule | None = None
+    best_score: tuple[int, int] = (0, 0)
+    for rule in rules:
+        score = (0, 0)
+        if internal is not None:
+            if rule.match == SelectiveMatch.EXTENSION and rule.value == internal:
+                score = (3, 0)
+            elif rule.match == SelectiveMatch.INTERNAL:
+                score = (1, 0)
+        elif outside is not None:
+            if rule.match == SelectiveMatch.PREFIX and outside.startswith(rule.value):
+                score = (3, 1) if rule.value == outside else (2, len(rule.value))
+            elif rule.match == SelectiveMatch.CONTACT and outside in rule.numbers:
+                score = (3, 0)
+        elif rule.match == SelectiveMatch.ANONYMOUS:
+            score = (1, 0)
+        if score > best_score:
+            best, best_score = rule, score
+    return best
 
 
 class TenantState(enum.StrEnum):
@@ -184,6 +271,14 @@ class ExtensionInfo:
     id: str = ""  # the extension's primary key (hunt-group state is kept per extension id)
     forwarding: tuple[ForwardRule, ...] = ()  # the rules of its active forwarding profile
     dnd: bool = False  # global do-not-disturb: no device rings, calls follow the forwarding rules
+    # Call options ([DFN] §1.8, §1.10): the snapshot sets them from the extension and its devices.
+    call_waiting: bool = False  # off: a call while one of its devices is in a call is busy
+    intercom: bool = False  # accepts intercom calls (*80), on its primary device when that is intercom-flagged
+    primary_device: str | None = None  # SIP user name of its primary device, when active
+    intercom_devices: frozenset[str] = frozenset()  # its intercom-flagged devices
+    dnd_devices: frozenset[str] = frozenset()  # its devices with DND on (mobility option): they do not ring
+    parallel_ring: str = ""  # rings together with its devices: an extension number or an outside number (E.164)
+    selective: tuple[SelectiveRule, ...] = ()  # the selective rules of its active profile, by caller selection
 
     def forward_rule(self, condition: ForwardCondition) -> ForwardRule | None:
         return next((rule for rule in self.forwarding if rule.condition == condition), None)
@@ -210,7 +305,27 @@ class NoAnswer(enum.StrEnum):
     GROUP = "group"
     NUMBER = "number"
     ANNOUNCEMENT = "announcement"
+    VOICEMAIL = "voicemail"
     HANGUP = "hangup"
+
+
+class MailboxState(enum.StrEnum):
+    """A company mailbox's state ([VTX] §2.8; the values of ``voicemail.choices.MailboxState``)."""
+
+    ON = "on"
+    GREETING_ONLY = "greeting_only"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class MailboxInfo:
+    """The company voicemail of one of the tenant's numbers."""
+
+    switch_id: str  # the mailbox's user id at the switch ("vm" + E.164 digits)
+    state: MailboxState
+    language: str = ""
+    greeting: str | None = None  # id of the uploaded greeting (its converted file); None: the default spoken one
+    spoken_number: str = ""  # the number's national digits, read out by the default greeting
 
 
 @dataclass(frozen=True)
@@ -235,6 +350,7 @@ class GroupInfo:
     no_answer_group: str | None = None  # group id
     no_answer_number: str = ""  # an outside number as dialled after the access digit, e.g. 0217211112
     no_answer_announcement: MediaRef | None = None
+    no_answer_mailbox: str = ""  # NoAnswer.VOICEMAIL: the E.164 number whose company voicemail takes the call
 
 
 class TargetKind(enum.StrEnum):
@@ -243,13 +359,14 @@ class TargetKind(enum.StrEnum):
     EXTENSION = "extension"
     GROUP = "group"
     ANNOUNCEMENT = "announcement"
+    VOICEMAIL = "voicemail"  # the company voicemail of the number (``ref``: its E.164)
     HANGUP = "hangup"
 
 
 @dataclass(frozen=True)
 class Target:
     kind: TargetKind
-    ref: str = ""  # extension number, group id or media id ("" = the default announcement)
+    ref: str = ""  # extension number, group id, media id ("" = the default announcement) or E.164 (voicemail)
 
 
 # Keys of a number's routing table besides the time-range ids (``ScheduleState.key``).
@@ -280,6 +397,7 @@ class TenantSnapshot:
     schedule: Schedule | None = None  # time ranges and holidays in the tenant's time zone
     contacts: Mapping[str, str] = field(default_factory=dict)  # company directory: short number -> first number (E.164)
     caller_id_rules: Mapping[str, str] = field(default_factory=dict)  # the tenant's E.164 -> the main number it presents
+    mailboxes: Mapping[str, MailboxInfo] = field(default_factory=dict)  # company voicemail by the number's E.164
 
     def can_place_calls(self, now: datetime) -> bool:
         """Active, or in a tryout that has not run out at ``now``."""
@@ -331,6 +449,7 @@ class Refusal(enum.StrEnum):
     NO_ROUTE_OUT = "no_route_out"
     NOT_REACHABLE = "not_reachable"
     CALLER_UNKNOWN = "caller_unknown"
+    VOICEMAIL_OFF = "voicemail_off"
 
 
 class HangupCause(enum.StrEnum):
@@ -358,12 +477,23 @@ class CallerId:
 
 
 @dataclass(frozen=True)
+class OutsideLeg:
+    """An outside number rung together with devices (parallel ringing), over one trunk."""
+
+    number: str  # E.164
+    trunk: str
+    caller_id: CallerId  # what the outside party is shown: the ringing extension's outside caller ID
+
+
+@dataclass(frozen=True)
 class RingTargets:
-    """Ring all ``endpoints`` at once for ``timeout_s``; the first to answer takes the call."""
+    """Ring all ``endpoints`` (and ``outside`` legs) at once for ``timeout_s``; the first to answer takes the call."""
 
     endpoints: tuple[Endpoint, ...]
     timeout_s: int
     caller_id: CallerId
+    auto_answer: bool = False  # intercom: the phones are asked to answer at once (no ringing)
+    outside: tuple[OutsideLeg, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -408,10 +538,20 @@ class PlayMedia:
 
 @dataclass(frozen=True)
 class Voicemail:
-    """Answer and let the caller leave a message in the mailbox of extension ``mailbox``."""
+    """Answer and let the caller leave a message in the mailbox of extension ``mailbox``.
 
-    mailbox: str  # the extension number
+    A company mailbox ([VTX] §2.8) is named by its switch id and may carry its own greeting and
+    language; ``record=False`` plays the greeting only ("greeting only" state), ``check=True`` lets
+    the caller listen to the mailbox's messages after its password (``086`` access).
+    """
+
+    mailbox: str  # the extension number, or a company mailbox's switch id
     domain: str  # the tenant's SIP domain (mailboxes are kept per domain)
+    check: bool = False
+    record: bool = True
+    greeting: str | None = None  # a company mailbox's uploaded greeting (id); None: the stock greeting
+    spoken_number: str = ""  # what the stock greeting of a company mailbox reads out
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -481,6 +621,7 @@ REFUSAL_SIP_CODES: dict[Refusal, int] = {
     Refusal.NO_ROUTE_OUT: 503,
     Refusal.NOT_REACHABLE: 480,
     Refusal.CALLER_UNKNOWN: 403,
+    Refusal.VOICEMAIL_OFF: 480,
 }
 
 
@@ -509,6 +650,8 @@ def _route_from_extension(call: CallRequest, snapshot: TenantSnapshot, live: Liv
     if not snapshot.can_place_calls(call.now):
         return _refuse(snapshot, Refusal.SERVICE_SUSPENDED, caller.number, dialled)
 
+    if call.intercom:
+        return _intercom(call, snapshot, live, caller, dialled)
     target = snapshot.extensions.get(dialled)
     if target is not None:
         return _ring_extension(call, snapshot, live, caller, target)
@@ -521,6 +664,11 @@ def _route_from_extension(call: CallRequest, snapshot: TenantSnapshot, live: Liv
         if contact_number is None:
             return _refuse(snapshot, Refusal.UNKNOWN_NUMBER, caller.number, dialled)
         return _outside_call(call, snapshot, live, caller, contact_number)
+    if dialled.startswith(VOICEMAIL_ACCESS_PREFIX):
+        # Before the access code: "086 021 566 77 07" is the voicemail, not an outside number.
+        access = _voicemail_access(snapshot, caller, dialled)
+        if access is not None:
+            return access
 
     if snapshot.access_code_required:
         if dialled.startswith(numbering.ACCESS_DIGIT):
@@ -626,11 +774,13 @@ def _reach_extension(
 ) -> CallPlan:
     """A call reaches extension ``target``: its forwarding rules and DND apply, then its devices ring."""
     kind = CallKind.INBOUND if call.source == CallSource.TRUNK else CallKind.INTERNAL
-    endpoints = _endpoints(call, snapshot, target.devices)
+    ringable = _ringable(target)
+    endpoints = _endpoints(call, snapshot, ringable)
     # An extension calling itself (desk phone to softphone) is never forwarded.
-    forwarding = target.forwarding if caller_extension != target.number else ()
+    forwarding = _forwarding_for(call, target, caller_id, caller_extension) if caller_extension != target.number else ()
     rules = {rule.condition: rule for rule in forwarding}
-    dnd = target.dnd and caller_extension != target.number
+    # DND on every device (per-device DND) counts as global DND: the call follows the forwarding settings.
+    dnd = (target.dnd or bool(target.devices and not ringable)) and caller_extension != target.number
     needs_line_state = False
     forward: ForwardRule | None = None
     if dnd:
@@ -642,10 +792,12 @@ def _reach_extension(
     elif ForwardCondition.ALWAYS in rules:
         forward = rules[ForwardCondition.ALWAYS]
     else:
-        if ForwardCondition.BUSY in rules:
+        # Without call waiting a call while the extension is in a call is busy: busy forwarding, else busy.
+        # With call waiting it rings (the phone plays the call-waiting tone), so the busy rule does not apply.
+        if not target.call_waiting and caller_extension != target.number:
             needs_line_state = True
-            if live.busy is not None and any(device in live.busy for device in target.devices):
-                forward = rules[ForwardCondition.BUSY]
+            if _in_a_call(call, live, target):
+                forward = rules.get(ForwardCondition.BUSY) or ForwardRule(ForwardCondition.BUSY, ForwardTarget.BUSY)
         if forward is None and ForwardCondition.NOT_REGISTERED in rules:
             needs_line_state = True
             registered = live.registered
@@ -654,17 +806,33 @@ def _reach_extension(
     if forward is not None:
         steps = _forward_steps(call, snapshot, live, target, forward, caller_id)
         return CallPlan(snapshot.tenant_id, kind, steps, caller_extension, destination, needs_line_state=needs_line_state)
-    if not endpoints:
+    extra, outside = _parallel_targets(call, snapshot, live, target, caller_extension)
+    endpoints = (*endpoints, *(endpoint for endpoint in extra if endpoint not in endpoints))
+    if not endpoints and not outside:
         refused = _refuse(snapshot, Refusal.NOT_REACHABLE, caller_extension, destination)
         return replace(refused, needs_line_state=needs_line_state)
     no_answer = rules.get(ForwardCondition.NO_ANSWER)
     if no_answer is None:
         then: tuple[Step, ...] = (Hangup(HangupCause.LAST_ATTEMPT),)
-        ring = RingTargets(endpoints, RING_TIMEOUT_S, caller_id)
+        ring = RingTargets(endpoints, RING_TIMEOUT_S, caller_id, outside=outside)
     else:
         then = _forward_steps(call, snapshot, live, target, no_answer, caller_id)
-        ring = RingTargets(endpoints, no_answer.no_answer_s, caller_id)
+        ring = RingTargets(endpoints, no_answer.no_answer_s, caller_id, outside=outside)
     return CallPlan(snapshot.tenant_id, kind, (ring, *then), caller_extension, destination, needs_line_state=needs_line_state)
+
+
+def _forwarding_for(
+    call: CallRequest, target: ExtensionInfo, caller_id: CallerId, caller_extension: str | None
+) -> tuple[ForwardRule, ...]:
+    """The rules that apply to this caller: the winning selective rule's, else the active profile's ordinary rules."""
+    if not target.selective:
+        return target.forwarding
+    # Only a trunk call comes from outside; its number is None when withheld or unknown (anonymous).
+    outside = caller_id.number if call.source == CallSource.TRUNK and caller_extension is None else None
+    chosen = selective_rule(target.selective, internal=caller_extension, outside=outside)
+    if chosen is None:
+        return target.forwarding
+    return () if chosen.allow else chosen.forwarding
 
 
 def _forward_steps(
@@ -683,7 +851,7 @@ def _forward_steps(
     other = snapshot.extensions.get(rule.number)
     if other is not None:
         # One hop only: the other extension rings as it is, its own forwarding is not followed (no loops).
-        endpoints = _endpoints(call, snapshot, other.devices)
+        endpoints = _endpoints(call, snapshot, _ringable(other))
         if not endpoints:
             return _refusal_steps(Refusal.NOT_REACHABLE)
         return (RingTargets(endpoints, RING_TIMEOUT_S, caller_id), Hangup(HangupCause.LAST_ATTEMPT))
@@ -701,6 +869,75 @@ def _forward_steps(
         return _refusal_steps(Refusal.NO_ROUTE_OUT)
     bridge = BridgeExternal(number.e164, snapshot.trunks, outside_caller_id(forwarding, snapshot), OUTSIDE_TIMEOUT_S)
     return (bridge, Hangup(HangupCause.LAST_ATTEMPT))
+
+
+def _ringable(extension: ExtensionInfo) -> tuple[str, ...]:
+    """The extension's devices that may ring: not those with DND on."""
+    return tuple(device for device in extension.devices if device not in extension.dnd_devices)
+
+
+def _in_a_call(call: CallRequest, live: LiveState, target: ExtensionInfo) -> bool:
+    """One of the extension's devices is in a call (not counting the device placing this call)."""
+    if live.busy is None:
+        return False
+    calling = call.caller if call.source == CallSource.DEVICE else None
+    return any(device in live.busy for device in target.devices if device != calling)
+
+
+def _parallel_targets(
+    call: CallRequest, snapshot: TenantSnapshot, live: LiveState, target: ExtensionInfo, caller_extension: str | None
+) -> tuple[tuple[Endpoint, ...], tuple[OutsideLeg, ...]]:
+    """What rings together with the extension's devices ([DFN] §1.8 "Parallelanruf").
+
+    Another extension: its devices (not those with DND on), never the caller's own extension.
+    An outside number: called as the ringing extension would call it (its class of service and
+    outside caller ID, the outside-call limit, the first trunk); when it may not be called, only
+    the devices ring.
+    """
+    parallel = target.parallel_ring
+    if not parallel or parallel in (target.number, caller_extension):
+        return (), ()
+    other = snapshot.extensions.get(parallel)
+    if other is not None:
+        return _endpoints(call, snapshot, _ringable(other)), ()
+    number = numbering.outside_number(parallel, snapshot.country) if parallel.startswith("+") else None
+    if number is None or number.e164 in snapshot.numbers or not snapshot.trunks:
+        return (), ()
+    if _class_of_service_refusal(target, number) is not None:
+        return (), ()
+    if live.outside_calls + (1 if call.source == CallSource.TRUNK else 0) >= snapshot.max_outside_calls:
+        return (), ()
+    return (), (OutsideLeg(number.e164, snapshot.trunks[0], outside_caller_id(target, snapshot)),)
+
+
+def _intercom(call: CallRequest, snapshot: TenantSnapshot, live: LiveState, caller: ExtensionInfo, dialled: str) -> CallPlan:
+    """``*80`` + extension: straight through to the target's primary device, which answers by itself ([DFN] §1.8).
+
+    Only when the target turned intercom on and its primary device is active and intercom-flagged;
+    otherwise the call is refused like an unreadable star code. Forwarding does not apply; DND
+    (global or on the primary device) and a primary device already in a call answer busy.
+    """
+    target = snapshot.extensions.get(dialled)
+    primary = target.primary_device if target is not None else None
+    if (
+        target is None
+        or target.number == caller.number
+        or not target.intercom
+        or primary is None
+        or primary not in target.devices
+        or primary not in target.intercom_devices
+    ):
+        return _refuse(snapshot, Refusal.INVALID_NUMBER, caller.number, dialled)
+    busy = target.dnd or primary in target.dnd_devices or (live.busy is not None and primary in live.busy)
+    steps: tuple[Step, ...]
+    if busy:
+        steps = (Busy(),)
+    else:
+        ring = RingTargets(
+            (Endpoint(primary, snapshot.sip_domain),), INTERCOM_TIMEOUT_S, CallerId(caller.number, caller.display_name), True
+        )
+        steps = (ring, Hangup(HangupCause.LAST_ATTEMPT))
+    return CallPlan(snapshot.tenant_id, CallKind.INTERNAL, steps, caller.number, target.number, needs_line_state=True)
 
 
 def _refusal_steps(reason: Refusal) -> tuple[Step, ...]:
@@ -746,7 +983,8 @@ def _route_inbound(call: CallRequest, snapshot: TenantSnapshot, live: LiveState)
         return _refuse(snapshot, Refusal.NUMBER_NOT_ROUTED, None, did)
     if live.outside_calls >= snapshot.max_outside_calls:
         return CallPlan(snapshot.tenant_id, CallKind.INBOUND, (Busy(),), destination=did)
-    caller = CallerId(numbering.inbound_e164(call.caller, snapshot.country), call.caller_name)
+    # A withheld number is shown to nobody (the extension sees "anonymous") and matches no number rule.
+    caller = CallerId(None if call.caller_withheld else numbering.inbound_e164(call.caller, snapshot.country), call.caller_name)
     if routed:
         return _route_number(call, snapshot, live, did, caller, None)
     assert target is not None
@@ -784,7 +1022,56 @@ def _route_number(
         return _reach_extension(call, snapshot, live, snapshot.extensions[target.ref], caller_id, caller_extension, e164)
     if target.kind == TargetKind.HANGUP:
         return CallPlan(snapshot.tenant_id, kind, (Hangup(),), caller_extension, e164)
+    if target.kind == TargetKind.VOICEMAIL:
+        steps = company_voicemail_steps(snapshot, target.ref or e164)
+        if isinstance(steps[-1], Reject):
+            return _refuse(snapshot, Refusal.VOICEMAIL_OFF, caller_extension, e164)
+        return CallPlan(snapshot.tenant_id, kind, steps, caller_extension, e164)
     return _refuse(snapshot, Refusal.NUMBER_NOT_ROUTED, caller_extension, e164)
+
+
+def company_voicemail_steps(snapshot: TenantSnapshot, e164: str) -> tuple[Step, ...]:
+    """The company voicemail of number ``e164`` takes the call ([VTX] §2.8).
+
+    On: its greeting, then the caller leaves a message. Greeting only: the greeting, then the
+    call ends. Off, or no mailbox: the voicemail cannot take calls; the caller hears why
+    (``Refusal.VOICEMAIL_OFF``) instead of silence. Services refuse an off mailbox as a target,
+    so this happens only when a mailbox in use is switched off later.
+    """
+    mailbox = snapshot.mailboxes.get(e164)
+    if mailbox is None or mailbox.state == MailboxState.OFF:
+        return _refusal_steps(Refusal.VOICEMAIL_OFF)
+    step = Voicemail(
+        mailbox.switch_id,
+        snapshot.sip_domain,
+        record=mailbox.state == MailboxState.ON,
+        greeting=mailbox.greeting,
+        spoken_number=mailbox.spoken_number,
+        language=mailbox.language,
+    )
+    return (step, Hangup())
+
+
+def _voicemail_access(snapshot: TenantSnapshot, caller: ExtensionInfo, dialled: str) -> CallPlan | None:
+    """``086`` + one of the company's numbers: listen to its voicemail after the mailbox password.
+
+    The number follows in national (``0215667707``) or international (``0041215667707``) form.
+    Digits after ``086`` that do not start so are not this code (a German area code 086xx dialled
+    without the access digit stays an ordinary number): ``None``, routing goes on. A number in that
+    form that is not the company's is refused as invalid; one of the company's without a mailbox
+    is announced as voicemail off.
+    """
+    rest = dialled[len(VOICEMAIL_ACCESS_PREFIX) :]
+    if not rest.startswith("0"):
+        return None
+    number = numbering.outside_number(rest, snapshot.country)
+    if number is None or number.e164 not in snapshot.numbers:
+        return _refuse(snapshot, Refusal.INVALID_NUMBER, caller.number, dialled)
+    mailbox = snapshot.mailboxes.get(number.e164)
+    if mailbox is None:
+        return _refuse(snapshot, Refusal.VOICEMAIL_OFF, caller.number, number.e164)
+    step = Voicemail(mailbox.switch_id, snapshot.sip_domain, check=True, language=mailbox.language)
+    return CallPlan(snapshot.tenant_id, CallKind.INTERNAL, (step, Hangup()), caller.number, number.e164)
 
 
 def _endpoints(
@@ -825,6 +1112,10 @@ def _call_group(
             return CallPlan(
                 snapshot.tenant_id, kind, (*steps, PlayMedia(media), Hangup()), caller_extension, destination, tuple(reached)
             )
+        elif group.no_answer == NoAnswer.VOICEMAIL:
+            # The main number's voicemail "counts as a group" ([VTX] §2.4): it takes the call, even when no member could ring.
+            then = company_voicemail_steps(snapshot, group.no_answer_mailbox)
+            return CallPlan(snapshot.tenant_id, kind, (*steps, *then), caller_extension, destination, tuple(reached))
         elif group.no_answer == NoAnswer.NUMBER:
             bridge = _divert_outside(call, snapshot, live, group.no_answer_number)
             if bridge is not None:

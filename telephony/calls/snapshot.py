@@ -4,7 +4,8 @@ Routing a call must cost a cache hit, not queries (ARCHITECTURE.md rule 4). A sn
 built in at most fourteen indexed queries (tenant with its telephony settings, extensions with their
 DND flag, active devices, phone numbers, the rules of the active forwarding profiles, the platform's
 trunks; hunt groups, number routes, schedule, company directory,
-caller-ID rules) and cached under a key that carries two version tokens:
+caller-ID rules; one more when some active profile has selective rules) and cached under a key
+that carries two version tokens:
 
 - the tenant's token, stored at ``cache.dialplan_key(tenant_id)``. ``sync.schedule_sync(tenant,
   dialplan=True)`` (and ``schedule_tenant_sync``) delete that key after commit, so the next call
@@ -42,9 +43,13 @@ from telephony.calls.routing import (
     GroupInfo,
     GroupMemberInfo,
     LiveState,
+    MailboxInfo,
+    MailboxState,
     MediaKind,
     MediaRef,
     NoAnswer,
+    SelectiveMatch,
+    SelectiveRule,
     Target,
     TargetKind,
     TenantSnapshot,
@@ -54,13 +59,14 @@ from telephony.freeswitch import cache
 
 # Snapshots are exact until a change drops their token; the TTL only bounds memory.
 SNAPSHOT_TTL = 3600
-# Trunk changes reach every tenant's snapshot at the latest after this long, even if no sync ran.
-PLATFORM_TOKEN_TTL = 300
+# Trunk changes drop the platform token (``schedule_sync(None, gateways=True)``); the TTL only
+# bounds its life, as for tenant tokens. A short one would rebuild every tenant's snapshot each time.
+PLATFORM_TOKEN_TTL = SNAPSHOT_TTL
 PLATFORM_TOKEN_KEY = cache.dialplan_key("platform")
 # Snapshots kept in each web process (see _LocalSnapshots).
 LOCAL_SNAPSHOTS = 2048
 # Part of every snapshot key: a deploy that changes the snapshot's shape never reads an old pickle.
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 # Destination kinds of a phone number whose calls go by ``NumberRoute`` rows (telephony.forwarding).
 ROUTED_KINDS = ("group", "announcement", "schedule")
 # What a cache or live-state read raises when Redis is down or unreachable.
@@ -261,6 +267,70 @@ def _forwarding_rules(tenant: Any) -> dict[str, tuple[ForwardRule, ...]]:
     return {number: tuple(found) for number, found in rules.items()}
 
 
+def _has_selective_rules() -> Any:
+    """Whether an extension's active profile has selective rules (a subquery of the extensions query)."""
+    from django.db.models import Exists, OuterRef
+
+    from telephony.forwarding.models import SelectiveRule
+
+    return Exists(SelectiveRule.objects.filter(profile__extension=OuterRef("pk"), profile__is_active=True))
+
+
+def _selective_rules(tenant: Any) -> dict[str, tuple[SelectiveRule, ...]]:
+    """The selective rules of every extension's active profile, by extension number (one query).
+
+    Rows of one caller selection (one per condition, or one "allow") become one ``SelectiveRule``;
+    a contact's numbers come in the same query (one row per number).
+    """
+    from telephony.forwarding.models import SelectiveRule as SelectiveRow
+
+    rows = (
+        SelectiveRow.objects.for_tenant(tenant)
+        .filter(profile__is_active=True)
+        .order_by("profile__extension__number", "id")
+        .values_list(
+            "profile__extension__number",
+            "match",
+            "match_key",
+            "match_extension__number",
+            "match_prefix",
+            "match_contact__numbers__number",
+            "allow",
+            "condition",
+            "target",
+            "number",
+            "no_answer_seconds",
+            "id",
+        )
+    )
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        extension, match, key, extension_number, prefix, contact_number, allow, condition, target, number, seconds, row_id = row
+        entry = found.setdefault(extension, {}).setdefault(
+            key, {"match": match, "value": extension_number or prefix or "", "numbers": set(), "allow": False, "rules": {}}
+        )
+        if contact_number:
+            entry["numbers"].add(_e164(contact_number))
+        if allow:
+            entry["allow"] = True
+        elif condition:
+            seconds = seconds or RING_TIMEOUT_S
+            entry["rules"][row_id] = ForwardRule(ForwardCondition(condition), ForwardTarget(target), number, seconds)
+    return {
+        extension: tuple(
+            SelectiveRule(
+                match=SelectiveMatch(entry["match"]),
+                value=entry["value"],
+                numbers=frozenset(entry["numbers"]),
+                allow=entry["allow"],
+                forwarding=() if entry["allow"] else tuple(entry["rules"].values()),
+            )
+            for entry in selections.values()
+        )
+        for extension, selections in found.items()
+    }
+
+
 def _e164(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -282,11 +352,25 @@ def build_snapshot(tenant_id: str) -> TenantSnapshot | None:
     numbers: dict[str, str | None] = {}
     own_numbers: dict[str, str] = {}
     routed_by_table: set[str] = set()
+    mailboxes: dict[str, MailboxInfo] = {}
+    mailbox_numbers: dict[str, str] = {}  # company mailbox id -> its number's E.164 (hunt groups divert by mailbox)
     rows = PhoneNumber.objects.for_tenant(tenant).order_by("number")
-    for number, kind, extension_number in rows.values_list("number", "destination_kind", "destination_extension__number"):
+    # The company mailbox comes in the same query (a LEFT JOIN on its one-to-one key).
+    mailbox_fields = (
+        "company_mailbox__id",
+        "company_mailbox__state",
+        "company_mailbox__language",
+        "company_mailbox__greeting_id",
+    )
+    for number, kind, extension_number, mailbox_id, state, language, greeting in rows.values_list(
+        "number", "destination_kind", "destination_extension__number", *mailbox_fields
+    ):
         e164 = _e164(number)
         if e164 is None:
             continue
+        if mailbox_id is not None:
+            mailbox_numbers[str(mailbox_id)] = e164
+            mailboxes[e164] = _mailbox_info(number, e164, state, language, greeting)
         routed = extension_number if kind == DestinationKind.EXTENSION else None
         numbers[e164] = routed
         if routed is not None:
@@ -297,9 +381,20 @@ def build_snapshot(tenant_id: str) -> TenantSnapshot | None:
     devices: dict[str, str] = {}
     by_extension: dict[str, list[str]] = {}
     active = Device.objects.for_tenant(tenant).filter(is_active=True).order_by("sip_username")
-    for username, extension_number in active.values_list("sip_username", "extension__number"):
+    # Per extension: its primary device, intercom-flagged devices and devices with their own DND on.
+    primary: dict[str, str] = {}
+    intercom_devices: dict[str, set[str]] = {}
+    dnd_devices: dict[str, set[str]] = {}
+    device_rows = active.values_list("sip_username", "extension__number", "is_primary", "intercom", "dnd")
+    for username, extension_number, is_primary, intercom, device_dnd in device_rows:
         devices[username] = extension_number
         by_extension.setdefault(extension_number, []).append(username)
+        if is_primary:
+            primary[extension_number] = username
+        if intercom:
+            intercom_devices.setdefault(extension_number, set()).add(username)
+        if device_dnd:
+            dnd_devices.setdefault(extension_number, set()).add(username)
 
     extensions: dict[str, ExtensionInfo] = {}
     fields = (
@@ -311,9 +406,19 @@ def build_snapshot(tenant_id: str) -> TenantSnapshot | None:
         "outbound_number__number",
         "language",
         "personal_settings__dnd",
+        "call_waiting",
+        "intercom",
+        "parallel_ring_extension__number",
+        "parallel_ring_number",
     )
     forwarding = _forwarding_rules(tenant)
-    for row in Extension.objects.for_tenant(tenant).values("id", *fields):
+    selective_flag = _has_selective_rules()
+    extension_rows = list(
+        Extension.objects.for_tenant(tenant).annotate(has_selective=selective_flag).values("id", *fields, "has_selective")
+    )
+    # One more query only when some active profile has selective rules.
+    selective = _selective_rules(tenant) if any(row["has_selective"] for row in extension_rows) else {}
+    for row in extension_rows:
         extensions[row["number"]] = ExtensionInfo(
             id=str(row["id"]),
             number=row["number"],
@@ -326,7 +431,14 @@ def build_snapshot(tenant_id: str) -> TenantSnapshot | None:
             presented_number=_e164(row["outbound_number__number"]),
             language=row["language"] or tenant.language,
             forwarding=forwarding.get(row["number"], ()),
+            selective=selective.get(row["number"], ()),
             dnd=bool(row["personal_settings__dnd"]),
+            call_waiting=row["call_waiting"],
+            intercom=row["intercom"],
+            primary_device=primary.get(row["number"]),
+            intercom_devices=frozenset(intercom_devices.get(row["number"], ())),
+            dnd_devices=frozenset(dnd_devices.get(row["number"], ())),
+            parallel_ring=row["parallel_ring_extension__number"] or row["parallel_ring_number"] or "",
         )
 
     trunks = tuple(Trunk.objects.filter(is_active=True).order_by("priority", "name").values_list("name", flat=True))
@@ -346,7 +458,24 @@ def build_snapshot(tenant_id: str) -> TenantSnapshot | None:
         devices=devices,
         numbers=numbers,
         trunks=trunks,
-        **_company_routing(tenant, routed_by_table),
+        mailboxes=mailboxes,
+        **_company_routing(tenant, routed_by_table, mailbox_numbers),
+    )
+
+
+def _mailbox_info(number: Any, e164: str, state: str, language: str, greeting: Any) -> MailboxInfo:
+    import phonenumbers
+
+    from telephony.voicemail.models import switch_id
+
+    parsed = number if isinstance(number, phonenumbers.PhoneNumber) else phonenumbers.parse(e164)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return MailboxInfo(
+        switch_id=switch_id(e164),
+        state=MailboxState(state),
+        language=language,
+        greeting=str(greeting) if greeting else None,
+        spoken_number="".join(ch for ch in national if ch.isdigit()),
     )
 
 
@@ -354,7 +483,7 @@ def _media(kind: MediaKind, media_id: Any) -> MediaRef:
     return MediaRef(kind, str(media_id) if media_id else None)
 
 
-def _company_routing(tenant: Any, routed_numbers: set[str]) -> dict[str, Any]:
+def _company_routing(tenant: Any, routed_numbers: set[str], mailbox_numbers: dict[str, str] | None = None) -> dict[str, Any]:
     """Hunt groups, number routes, schedule, company directory, caller-ID rules (three to eight indexed queries)."""
     from telephony.contacts.models import ContactNumber
     from telephony.forwarding.models import CallerIdRule, NumberRoute, Slot
@@ -386,6 +515,7 @@ def _company_routing(tenant: Any, routed_numbers: set[str]) -> dict[str, Any]:
             no_answer_group=str(group.no_answer_group_id) if group.no_answer_group_id else None,
             no_answer_number=group.no_answer_number,
             no_answer_announcement=_media(MediaKind.ANNOUNCEMENT, group.no_answer_announcement_id),
+            no_answer_mailbox=(mailbox_numbers or {}).get(str(group.no_answer_mailbox_id), ""),
         )
 
     number_routes: dict[str, dict[str, Target]] = {}
@@ -407,6 +537,7 @@ def _company_routing(tenant: Any, routed_numbers: set[str]) -> dict[str, Any]:
             TargetKind.EXTENSION: extension_number,
             TargetKind.GROUP: str(group_id) if group_id else "",
             TargetKind.ANNOUNCEMENT: str(media_id) if media_id else "",
+            TargetKind.VOICEMAIL: e164 or "",  # the number's own company voicemail
         }.get(TargetKind(kind), "")
         key = str(range_id) if slot == Slot.RANGE else (ALWAYS if slot == Slot.ALWAYS else slot)
         number_routes.setdefault(e164, {})[key] = Target(TargetKind(kind), ref or "")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -22,7 +24,9 @@ from centrex.api.viewsets import TenantGenericViewSet
 from telephony.directory import selectors, services
 from telephony.directory.models import Device, Extension, PhoneNumber, TelephonySettings
 from telephony.directory.serializers import (
+    CALL_OPTIONS_EXAMPLE,
     EXTENSION_EXAMPLE,
+    CallOptionsSerializer,
     DeviceSerializer,
     DeviceWithPasswordSerializer,
     ExtensionSerializer,
@@ -138,7 +142,11 @@ class DeviceViewSet(DirectoryViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("is_active", None)
-        device, password = services.check_create_device(self.tenant, actor=self.actor, **data)
+        flags = {field: data.pop(field) for field in ("is_primary", "intercom", "dnd") if field in data}
+        with transaction.atomic():
+            device, password = services.check_create_device(self.tenant, actor=self.actor, **data)
+            if flags:
+                device = services.check_update_device(self.tenant, actor=self.actor, device=device, **flags)
         return self._with_password(device, password, status.HTTP_201_CREATED)
 
     def perform_update(self, serializer: Any) -> None:
@@ -236,8 +244,58 @@ class TelephonySettingsViewSet(PartialUpdateMixin, mixins.ListModelMixin, mixins
         serializer.instance = services.check_update_telephony_settings(self.tenant, actor=self.actor, **serializer.validated_data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the call options of your extensions (all extensions for admins)",
+        examples=[OpenApiExample("Call options", value=CALL_OPTIONS_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="Show an extension's call options",
+        examples=[OpenApiExample("Call options", value=CALL_OPTIONS_EXAMPLE, response_only=True)],
+    ),
+    partial_update=extend_schema(
+        summary="Change call waiting, intercom, parallel ringing, the primary device or the voicemail PIN",
+        examples=[
+            OpenApiExample("Call waiting on, new PIN", value={"call_waiting": True, "voicemail_pin": "4711"}, request_only=True),
+            OpenApiExample("Call options", value=CALL_OPTIONS_EXAMPLE, response_only=True),
+            validation_error_example("voicemail_pin", "A PIN has 4 to 10 digits."),
+        ],
+    ),
+)
+@extend_schema(tags=["Extensions"])
+class CallOptionsViewSet(PartialUpdateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
+    """An extension's call options, by extension id ([DFN] §1.8).
+
+    Users change those of their own extensions (``personal:write``); admins (``directory:write``)
+    those of every extension. Another user's extension answers 404, like another tenant's.
+    """
+
+    queryset = Extension.objects.select_related("tenant", "parallel_ring_extension").prefetch_related("devices")
+    serializer_class = CallOptionsSerializer
+    required_scopes = {"read": Scope.DIRECTORY_READ, "write": Scope.PERSONAL_WRITE}
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        if Scope.DIRECTORY_WRITE in self.caller.scopes:
+            return queryset
+        return queryset.filter(user=self.actor)
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        pin = data.pop("voicemail_pin", None)
+        extension = serializer.instance
+        # One transaction: a refused PIN leaves the other options unchanged too.
+        with transaction.atomic():
+            if data:
+                services.check_update_call_options(self.tenant, actor=self.actor, extension=extension, **data)
+            if pin is not None:
+                services.check_set_voicemail_pin(self.tenant, actor=self.actor, extension=extension, pin=pin)
+        serializer.instance = self.get_queryset().get(pk=extension.pk)
+
+
 def register(router: BaseRouter) -> None:
     router.register("extensions", ExtensionViewSet, basename="extension")
     router.register("devices", DeviceViewSet, basename="device")
     router.register("phone-numbers", PhoneNumberViewSet, basename="phonenumber")
     router.register("telephony-settings", TelephonySettingsViewSet, basename="telephonysettings")
+    router.register("call-options", CallOptionsViewSet, basename="call-options")

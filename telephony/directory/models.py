@@ -53,6 +53,29 @@ class Extension(TenantOwned):
     )
     allow_premium = models.BooleanField(_("premium-rate numbers allowed"), default=False)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
+    # Call options of the user's settings ([DFN] §1.8), all off by default.
+    call_waiting = models.BooleanField(
+        _("call waiting"), default=False, help_text=_("A further call during a call rings (with a short tone) instead of busy.")
+    )
+    intercom = models.BooleanField(
+        _("intercom"),
+        default=False,
+        help_text=_("Callers may dial *80 and this extension to be put straight through to its primary device."),
+    )
+    parallel_ring_extension = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("parallel ringing: extension"),
+    )
+    parallel_ring_number = models.CharField(_("parallel ringing: outside number"), max_length=16, blank=True)
+    # The voicemail PIN as mod_voicemail's "vm-a1-hash": md5("<mailbox>:<domain>:<pin>"), the PIN itself is
+    # never stored. ``voicemail_pin_realm`` ("<mailbox>@<domain>") tells whether the hash still fits: after
+    # the number or the tenant's domain changed it cannot match, and the PIN must be set again.
+    voicemail_pin_ha1 = models.CharField(_("voicemail PIN digest hash"), max_length=32, blank=True, editable=False)
+    voicemail_pin_realm = models.CharField(_("voicemail PIN realm"), max_length=260, blank=True, editable=False)
 
     class Meta:
         ordering = ["number"]
@@ -62,6 +85,15 @@ class Extension(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.number} {self.display_name}"
+
+    def voicemail_realm(self) -> str:
+        """What the voicemail PIN hash is made for: the mailbox (extension number) in the tenant's domain."""
+        return f"{self.number}@{self.tenant.sip_domain}"
+
+    @property
+    def voicemail_pin_set(self) -> bool:
+        """True when a PIN is set and still fits the extension's number and the tenant's domain."""
+        return bool(self.voicemail_pin_ha1) and self.voicemail_pin_realm == self.voicemail_realm()
 
 
 class Device(TenantOwned):
@@ -81,12 +113,24 @@ class Device(TenantOwned):
         _("maximum registrations"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The extension's primary device ([DFN] §1.8): exactly one per extension, its first device unless chosen.
+    is_primary = models.BooleanField(_("primary device"), default=False)
+    intercom = models.BooleanField(
+        _("intercom device"), default=False, help_text=_("Answers intercom calls (*80) at once when it is the primary device.")
+    )
+    # Do not disturb on this device only ([DFN] §1.10; needs the tenant's mobility option).
+    dnd = models.BooleanField(_("do not disturb on this device"), default=False)
 
     class Meta:
         ordering = ["extension__number", "sip_username"]
         verbose_name = _("device")
         verbose_name_plural = _("devices")
-        constraints = [models.UniqueConstraint(fields=["tenant", "sip_username"], name="device_tenant_username_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "sip_username"], name="device_tenant_username_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "extension"], condition=models.Q(is_primary=True), name="device_tenant_one_primary"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.sip_username

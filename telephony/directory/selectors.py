@@ -7,15 +7,17 @@ all), so that views, the API and other services cannot leak another tenant's obj
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from telephony.directory.models import Device, Extension, PhoneNumber, TelephonySettings
+from telephony.directory.presence import ExtensionPresence, derive, facts_for
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -74,11 +76,21 @@ def telephony_settings(tenant: Tenant) -> TelephonySettings:
 
 @dataclass
 class ExtensionRow:
-    """An extension with its devices and where they are registered from (live state)."""
+    """An extension with its devices, where they are registered from, and its line state and presence (live state)."""
 
     extension: Extension
     devices: list[Device]
     registrations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    dnd: bool = False
+
+    @property
+    def state(self) -> ExtensionPresence:
+        """Line state and presence icon ([DFN] §1.10), as the switch gateway derives them."""
+        facts = facts_for(
+            (device.sip_username for device in self.devices), self.registrations, self.channels, dnd=self.dnd, now=time.time()
+        )
+        return derive(facts)
 
     @property
     def registered(self) -> bool:
@@ -90,13 +102,31 @@ class ExtensionRow:
 
 
 def extension_rows(tenant: Tenant, queryset: QuerySet[Extension] | None = None) -> list[ExtensionRow]:
-    """Extensions (all, or the page given) with devices and live registrations: three queries and one Redis read."""
+    """Extensions (all, or the page given) with devices, live registrations and calls, and global DND:
+    three queries and two Redis reads."""
+    from telephony.forwarding.models import PersonalSettings
+
     queryset = extensions(tenant) if queryset is None else queryset
+    dnd = PersonalSettings.objects.filter(extension=OuterRef("pk"), dnd=True)
     items = list(
-        queryset.prefetch_related(Prefetch("devices", queryset=Device.objects.select_related("tenant").order_by("sip_username")))
+        queryset.annotate(dnd_on=Exists(dnd)).prefetch_related(
+            Prefetch("devices", queryset=Device.objects.select_related("tenant").order_by("sip_username"))
+        )
     )
     live = live_registrations(tenant)
-    return [ExtensionRow(extension, list(extension.devices.all()), live) for extension in items]
+    channels = live_calls(tenant) if items else []
+    return [ExtensionRow(extension, list(extension.devices.all()), live, channels, extension.dnd_on) for extension in items]
+
+
+def live_calls(tenant: Tenant) -> list[dict[str, Any]]:
+    """The tenant's live call legs (live state); none when Redis is unreachable."""
+    from telephony.freeswitch import livestate
+
+    try:
+        return livestate.active_calls(str(tenant.pk))
+    except Exception:
+        logger.warning("live calls unavailable", extra={"tenant": str(tenant.pk)}, exc_info=True)
+        return []
 
 
 def live_registrations(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:

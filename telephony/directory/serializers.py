@@ -128,11 +128,21 @@ class DeviceSerializer(CentrexModelSerializer):
             "sip_username",
             "max_registrations",
             "is_active",
+            "is_primary",
+            "intercom",
+            "dnd",
             "needs_new_password",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "sip_username", "needs_new_password", "created_at", "updated_at"]
+        extra_kwargs = {
+            "is_primary": {
+                "help_text": _("The extension's primary device (exactly one; make another one primary to change it).")
+            },
+            "intercom": {"help_text": _("Answers intercom calls (*80) at once when it is the primary device.")},
+            "dnd": {"help_text": _("Do not disturb on this device only; needs the mobility option.")},
+        }
 
 
 @extend_schema_serializer(
@@ -146,6 +156,9 @@ class DeviceSerializer(CentrexModelSerializer):
                 "sip_username": "1001",
                 "max_registrations": 1,
                 "is_active": True,
+                "is_primary": True,
+                "intercom": False,
+                "dnd": False,
                 "needs_new_password": False,
                 "sip_domain": "acme.sip.centrex.test",
                 "sip_password": "q3Zt0XyVw8s1LkPm7NaB4cDe",
@@ -200,3 +213,58 @@ class TelephonySettingsSerializer(CentrexModelSerializer):
         model = TelephonySettings
         fields = ["id", "access_code_required", "max_outside_calls", "main_number", "updated_at"]
         read_only_fields = ["id", "updated_at"]
+
+
+CALL_OPTIONS_EXAMPLE = {
+    "extension": EXTENSION_EXAMPLE["id"],
+    "extension_number": "1001",
+    "call_waiting": True,
+    "intercom": True,
+    "primary_device": "1c2d3e4f-5a6b-7c8d-9e0f-1a2b3c4d5e6f",
+    "parallel_ring_target": "+491701234567",
+    "voicemail_pin_set": True,
+}
+
+
+class CallOptionsSerializer(CentrexSerializer):
+    """An extension's call options ([DFN] §1.8); the voicemail PIN can be set but is never shown."""
+
+    extension = serializers.UUIDField(source="pk", read_only=True)
+    extension_number = serializers.CharField(source="number", read_only=True)
+    call_waiting = serializers.BooleanField(
+        required=False, help_text=_("A further call during a call rings (with a short tone) instead of busy.")
+    )
+    intercom = serializers.BooleanField(
+        required=False, help_text=_("Callers may dial *80 and the extension to be put through to its primary device.")
+    )
+    primary_device = serializers.UUIDField(
+        required=False, allow_null=True, help_text=_("One of the extension's devices (ids in the devices resource).")
+    )
+    parallel_ring_target = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=30,
+        help_text=_("Rings together with the extension: an extension number or an outside number; empty for none."),
+    )
+    voicemail_pin = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=30,
+        help_text=_("4 to 10 digits, not one digit repeated, not the extension number; empty removes the PIN."),
+        style={"input_type": "password"},
+    )
+    voicemail_pin_set = serializers.BooleanField(read_only=True)
+
+    def to_representation(self, instance: Extension) -> dict[str, Any]:
+        primary = next((device.pk for device in instance.devices.all() if device.is_primary), None)
+        parallel = instance.parallel_ring_extension.number if instance.parallel_ring_extension else instance.parallel_ring_number
+        return {
+            "extension": str(instance.pk),
+            "extension_number": instance.number,
+            "call_waiting": instance.call_waiting,
+            "intercom": instance.intercom,
+            "primary_device": str(primary) if primary else None,
+            "parallel_ring_target": parallel or "",
+            "voicemail_pin_set": instance.voicemail_pin_set,
+        }

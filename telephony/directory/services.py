@@ -30,8 +30,9 @@ from telephony.directory.signals import extension_created
 from telephony.directory.validators import check_number_free, normalise_e164
 from telephony.freeswitch.sync import schedule_sync
 from tenants import audit
-from tenants.choices import Language
+from tenants.choices import Feature, Language
 from tenants.models import Membership, Tenant, User
+from tenants.selectors import has_feature
 
 EXTENSION_FIELDS = [
     "number",
@@ -43,7 +44,8 @@ EXTENSION_FIELDS = [
     "allow_premium",
     "language",
 ]
-DEVICE_FIELDS = ["extension", "name", "sip_username", "max_registrations", "is_active"]
+DEVICE_FIELDS = ["extension", "name", "sip_username", "max_registrations", "is_active", "is_primary", "intercom", "dnd"]
+CALL_OPTION_FIELDS = ["call_waiting", "intercom", "parallel_ring_extension", "parallel_ring_number"]
 NUMBER_FIELDS = ["number", "tenant", "label", "destination_kind", "destination_extension"]
 SETTINGS_FIELDS = ["access_code_required", "max_outside_calls", "main_number"]
 
@@ -53,6 +55,10 @@ GENERATED_PASSWORD_BYTES = 18
 MIN_SIP_PASSWORD_LENGTH = 10
 MAX_OUTSIDE_CALLS = 1000
 LABEL_MAX_LENGTH = 100  # PhoneNumber.label
+# The voicemail PIN: 4 to 10 digits ([VTX] uses 4; longer ones are allowed).
+MIN_PIN_LENGTH = 4
+MAX_PIN_LENGTH = 10
+BOOLEAN_DEVICE_FIELDS = frozenset({"is_active", "is_primary", "intercom", "dnd"})
 
 
 # --- SIP credentials ------------------------------------------------------------------
@@ -251,6 +257,8 @@ def check_create_device(
         name=name.strip(),
         sip_username=_free_sip_username(tenant, extension),
         max_registrations=max_registrations,
+        # The extension's first device is its primary device until another one is chosen ([DFN] §1.8).
+        is_primary=not Device.objects.for_tenant(tenant).filter(extension=extension, is_primary=True).exists(),
     )
     password = password if password is not None else generate_sip_password()
     _set_password(device, tenant, password)
@@ -280,21 +288,38 @@ def check_reset_sip_password(tenant: Tenant, *, actor: User | None, device: Devi
 
 @transaction.atomic
 def check_update_device(tenant: Tenant, *, actor: User | None, device: Device, **changes: Any) -> Device:
-    """Change a device's name, maximum registrations or active state."""
-    allowed = {"name", "max_registrations", "is_active"}
+    """Change a device's name, maximum registrations, active state, primary and intercom flags, or its DND.
+
+    Making a device primary makes the extension's other devices not primary; the primary flag
+    cannot simply be taken away (choose another device instead). DND on one device needs the
+    tenant's mobility option ([DFN] §1.10).
+    """
+    allowed = {"name", "max_registrations", "is_active", "is_primary", "intercom", "dnd"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     device = Device.objects.for_tenant(tenant).select_for_update().get(pk=device.pk)
     before = audit.snapshot(device, DEVICE_FIELDS)
+    errors: dict[str, str] = {}
+    if "is_primary" in changes and not changes["is_primary"] and device.is_primary:
+        errors["is_primary"] = _("An extension always has a primary device: make another device primary instead.")
+    if changes.get("dnd") and not device.dnd and not has_feature(tenant, Feature.MOBILITY):
+        errors["dnd"] = _("Do not disturb on one device needs the mobility option. Ask your provider for it.")
+    if errors:
+        raise ValidationError(errors)
     for field, value in changes.items():
-        setattr(device, field, value.strip() if field == "name" else value)
+        setattr(device, field, value.strip() if field == "name" else bool(value) if field in BOOLEAN_DEVICE_FIELDS else value)
     _full_clean(device, exclude=["tenant", "extension", "sip_username"])
+    if device.is_primary and not before["is_primary"]:
+        Device.objects.for_tenant(tenant).filter(extension_id=device.extension_id, is_primary=True).exclude(pk=device.pk).update(
+            is_primary=False
+        )
     device.save(update_fields=[*changes, "updated_at"])
     audit.record(
         tenant=tenant, actor=actor, action="device.update", obj=device, before=before, after=audit.snapshot(device, DEVICE_FIELDS)
     )
-    schedule_sync(str(tenant.pk), directory_users=[device.sip_username], dialplan="is_active" in changes)
+    routing_fields = {"is_active", "is_primary", "intercom", "dnd"}
+    schedule_sync(str(tenant.pk), directory_users=[device.sip_username], dialplan=bool(routing_fields & set(changes)))
     return device
 
 
@@ -304,9 +329,130 @@ def do_delete_device(tenant: Tenant, *, actor: User | None, device: Device) -> N
     extension_id = device.extension_id
     audit.record(tenant=tenant, actor=actor, action="device.delete", obj=device, before=audit.snapshot(device, DEVICE_FIELDS))
     username = device.sip_username
+    was_primary = device.is_primary
     device.delete()
+    if was_primary:
+        # The extension's oldest remaining device takes over as primary device.
+        successor = (
+            Device.objects.for_tenant(tenant).filter(extension_id=extension_id).order_by("created_at", "sip_username").first()
+        )
+        if successor is not None:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary", "updated_at"])
     schedule_sync(str(tenant.pk), directory_users=[username], dialplan=True)
     events.publish_extension("updated", Extension.objects.for_tenant(tenant).get(pk=extension_id))
+
+
+# --- call options and voicemail PIN ([DFN] §1.8) -------------------------------------
+def _parallel_target(tenant: Tenant, extension: Extension, value: str) -> tuple[Extension | None, str]:
+    """An extension number of the tenant, or an outside number (stored in E.164); ``(None, "")`` clears it."""
+    value = str(value or "").strip()
+    if not value:
+        return None, ""
+    other = Extension.objects.for_tenant(tenant).filter(number=value).first()
+    if other is not None:
+        if other.pk == extension.pk:
+            raise ValidationError({"parallel_ring_target": _("Choose another extension than this one.")})
+        return other, ""
+    try:
+        e164 = normalise_e164(value, tenant.country)
+    except ValidationError:
+        raise ValidationError(
+            {"parallel_ring_target": _("Enter an extension of this company or an outside number, e.g. +49891234567.")}
+        ) from None
+    if PhoneNumber.objects.for_tenant(tenant).filter(number=e164).exists():
+        raise ValidationError(
+            {
+                "parallel_ring_target": _("%(number)s is a number of this company: choose its extension instead.")
+                % {"number": e164}
+            }
+        )
+    return None, e164
+
+
+@transaction.atomic
+def check_update_call_options(tenant: Tenant, *, actor: User | None, extension: Extension, **changes: Any) -> Extension:
+    """Change an extension's call waiting, intercom, parallel ringing or primary device ([DFN] §1.8).
+
+    ``parallel_ring_target``: an extension number of the tenant or an outside number (rung under
+    the extension's class of service); empty turns parallel ringing off. ``primary_device``: one
+    of the extension's devices (or its id).
+    """
+    unknown = set(changes) - {"call_waiting", "intercom", "parallel_ring_target", "primary_device"}
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    extension = Extension.objects.for_tenant(tenant).select_for_update().get(pk=extension.pk)
+    before = {**audit.snapshot(extension, CALL_OPTION_FIELDS), "primary_device": _primary_device_id(tenant, extension)}
+    primary = None
+    if "primary_device" in changes:
+        primary = (
+            Device.objects.for_tenant(tenant).filter(pk=_id(changes["primary_device"]), extension=extension).first()
+            if changes["primary_device"]
+            else None
+        )
+        if primary is None:
+            raise ValidationError({"primary_device": _("Choose one of this extension's devices.")})
+    if "parallel_ring_target" in changes:
+        other, number = _parallel_target(tenant, extension, changes["parallel_ring_target"])
+        extension.parallel_ring_extension_id = other.pk if other is not None else None
+        extension.parallel_ring_number = number
+    for field in ("call_waiting", "intercom"):
+        if field in changes:
+            setattr(extension, field, bool(changes[field]))
+    extension.save(update_fields=[*CALL_OPTION_FIELDS, "updated_at"])
+    if primary is not None and not primary.is_primary:
+        Device.objects.for_tenant(tenant).filter(extension=extension, is_primary=True).update(is_primary=False)
+        Device.objects.for_tenant(tenant).filter(pk=primary.pk).update(is_primary=True)
+    after = {**audit.snapshot(extension, CALL_OPTION_FIELDS), "primary_device": _primary_device_id(tenant, extension)}
+    audit.record(tenant=tenant, actor=actor, action="extension.call_options", obj=extension, before=before, after=after)
+    schedule_sync(str(tenant.pk), dialplan=True)
+    extension = Extension.objects.for_tenant(tenant).select_related("user", "outbound_number").get(pk=extension.pk)
+    events.publish_extension("updated", extension)
+    return extension
+
+
+def _primary_device_id(tenant: Tenant, extension: Extension) -> str | None:
+    pk = Device.objects.for_tenant(tenant).filter(extension=extension, is_primary=True).values_list("pk", flat=True).first()
+    return str(pk) if pk is not None else None
+
+
+def voicemail_pin_ha1(mailbox: str, sip_domain: str, pin: str) -> str:
+    """mod_voicemail's "vm-a1-hash": md5 of ``mailbox:domain:pin``, compared with what the caller keys in."""
+    return hashlib.md5(f"{mailbox}:{sip_domain}:{pin}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _check_voicemail_pin(extension: Extension, pin: str) -> None:
+    if not isinstance(pin, str) or not pin.isascii() or not pin.isdigit() or not MIN_PIN_LENGTH <= len(pin) <= MAX_PIN_LENGTH:
+        raise ValidationError(
+            {"voicemail_pin": _("A PIN has %(min)s to %(max)s digits.") % {"min": MIN_PIN_LENGTH, "max": MAX_PIN_LENGTH}}
+        )
+    if len(set(pin)) == 1:
+        raise ValidationError({"voicemail_pin": _("A PIN must not repeat one digit only.")})
+    if pin == extension.number:
+        raise ValidationError({"voicemail_pin": _("A PIN must not be the extension number.")})
+
+
+@transaction.atomic
+def check_set_voicemail_pin(tenant: Tenant, *, actor: User | None, extension: Extension, pin: str | None) -> Extension:
+    """Set the PIN of the extension's mailbox (``None`` or "" removes it: the mailbox then only takes messages).
+
+    Only a hash is stored (see ``Extension.voicemail_pin_ha1``); the PIN is in no log and no audit entry.
+    """
+    extension = Extension.objects.for_tenant(tenant).select_related("tenant").select_for_update(of=("self",)).get(pk=extension.pk)
+    if pin:
+        _check_voicemail_pin(extension, pin)
+        extension.voicemail_pin_ha1 = voicemail_pin_ha1(extension.number, tenant.sip_domain, pin)
+        extension.voicemail_pin_realm = extension.voicemail_realm()
+    else:
+        extension.voicemail_pin_ha1 = ""
+        extension.voicemail_pin_realm = ""
+    extension.save(update_fields=["voicemail_pin_ha1", "voicemail_pin_realm", "updated_at"])
+    audit.record(
+        tenant=tenant, actor=actor, action="extension.voicemail_pin", obj=extension, after={"voicemail_pin_set": bool(pin)}
+    )
+    # The PIN hash is part of the directory entry of each of the extension's devices (mod_voicemail reads it there).
+    schedule_sync(str(tenant.pk), directory_users=_usernames(tenant, [extension.pk]))
+    return extension
 
 
 # --- telephony settings ---------------------------------------------------------------

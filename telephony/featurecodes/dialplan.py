@@ -14,7 +14,10 @@ commit), so the next call already follows it. The caller hears
   it (no such extension, no profile n ...): the same refusal as any undialable number (special
   information tone as early media, then ``484 Invalid number``). Nothing changes.
 
-Intercom (``*80`` + extension) is read but not offered yet: it answers with the error.
+Intercom (``*80`` + extension) changes nothing: it is a call. It is routed like any call of the
+authenticated device (tenant state, the caller's extension), with ``CallRequest.intercom`` set, so
+the engine puts it through to the target's primary device, auto-answered, or refuses it with the
+same error answer when the target does not take intercom calls ([DFN] §1.8, §3.1).
 """
 
 from __future__ import annotations
@@ -28,11 +31,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from telephony.calls.routing import REFUSAL_SIP_CODES, CallKind, CallPlan, PlayAnnouncement, Refusal, Reject, TenantSnapshot
+from telephony.calls.routing import (
+    REFUSAL_SIP_CODES,
+    CallKind,
+    CallPlan,
+    CallRequest,
+    CallSource,
+    PlayAnnouncement,
+    Refusal,
+    Reject,
+    TenantSnapshot,
+)
+from telephony.calls.snapshot import live_state
 from telephony.directory.models import Device, Extension
 from telephony.featurecodes import grammar, handlers
+from telephony.featurecodes.choices import StarCodeKind
 from telephony.featurecodes.selectors import code_table
-from telephony.freeswitch.dialplan import render_plan
+from telephony.freeswitch.dialplan import render_plan, route_with_groups
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -56,6 +71,8 @@ def answer_feature_code(
     if not isinstance(request, grammar.FeatureRequest):
         logger.info("unreadable star code", extra={"tenant": snapshot.tenant_id, "problem": getattr(request, "problem", "")})
         return _error(snapshot, context, destination)
+    if request.kind == StarCodeKind.INTERCOM:
+        return _intercom_call(snapshot, sip_username, request.target, context=context, destination=destination, now=now)
     tenant = Tenant.objects.filter(pk=snapshot.tenant_id).first()
     extension = _dialling_extension(tenant, sip_username) if tenant else None
     if tenant is None or extension is None:
@@ -71,6 +88,26 @@ def answer_feature_code(
         return _error(snapshot, context, destination, caller_extension=extension.number)
     logger.info("star code applied", extra={"tenant": snapshot.tenant_id, "extension": extension.number, "kind": request.kind})
     return _confirmation(snapshot.tenant_id, context, destination, extension.number)
+
+
+def _intercom_call(
+    snapshot: TenantSnapshot, sip_username: str, extension: str, *, context: str, destination: str, now: datetime
+) -> str:
+    """``*80`` + ``extension``: a call from the authenticated device, routed by the engine as an intercom call."""
+    call = CallRequest(
+        tenant_id=snapshot.tenant_id,
+        source=CallSource.DEVICE,
+        destination=extension,
+        caller=sip_username,
+        now=now,
+        intercom=True,
+    )
+    plan = route_with_groups(call, snapshot, live_state(snapshot.tenant_id))
+    if plan.kind == CallKind.REFUSED:
+        logger.info("intercom call refused", extra={"tenant": snapshot.tenant_id, "target": extension})
+    caller = snapshot.extensions.get(plan.caller_extension or "")
+    language = (caller.language if caller else "") or snapshot.language
+    return render_plan(plan, context=context, destination=destination, language=language)
 
 
 def _dialling_extension(tenant: Tenant, sip_username: str) -> Extension | None:

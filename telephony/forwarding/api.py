@@ -27,13 +27,14 @@ from centrex.api.serializers import CentrexModelSerializer, CentrexSerializer, D
 from centrex.api.viewsets import TenantGenericViewSet
 from telephony.directory.models import Extension, PhoneNumber
 from telephony.forwarding import schedule, selectors, services
-from telephony.forwarding.choices import ForwardCondition, ForwardTarget
+from telephony.forwarding.choices import ForwardCondition, ForwardTarget, SelectiveMatch
 from telephony.forwarding.models import (
     CallerIdRule,
     ForwardingProfile,
     ForwardingRule,
     Holiday,
     NumberRoute,
+    SelectiveRule,
     Slot,
     TargetKind,
     TimeRange,
@@ -331,6 +332,7 @@ def register(router: Any) -> None:
     router.register("caller-id-rules", CallerIdRuleViewSet, basename="caller-id-rule")
     router.register("forwarding-profiles", ForwardingProfileViewSet, basename="forwarding-profile")
     router.register("forwarding-rules", ForwardingRuleViewSet, basename="forwarding-rule")
+    router.register("forwarding-selective-rules", SelectiveRuleViewSet, basename="forwarding-selective-rule")
     router.register("personal-settings", PersonalSettingsViewSet, basename="personal-settings")
 
 
@@ -673,3 +675,179 @@ class PersonalSettingsViewSet(
         if "dnd_on" in serializer.validated_data:
             services.check_set_dnd(self.tenant, actor=self.actor, extension=extension, on=serializer.validated_data["dnd_on"])
         serializer.instance = self.get_queryset().get(pk=extension.pk)
+
+
+# --- selective (source-based) rules ([DFN] §1.9) ---------------------------------------------------
+SELECTIVE_EXAMPLE = {
+    "id": 7,
+    "profile": PROFILE_EXAMPLE["id"],
+    "match": "prefix",
+    "extension": None,
+    "extension_number": None,
+    "contact": None,
+    "contact_name": None,
+    "prefix": "+4989",
+    "allow": False,
+    "condition": "always",
+    "target": "number",
+    "number": "1002",
+    "no_answer_seconds": None,
+}
+
+
+class SelectiveRuleSerializer(CentrexSerializer):
+    id = serializers.IntegerField(read_only=True)
+    profile = serializers.UUIDField(help_text="A profile other than the default one.")
+    match = serializers.ChoiceField(
+        choices=SelectiveMatch.choices,
+        help_text="Which callers: anonymous, all internal calls, an extension, a contact (any of its numbers) or a prefix.",
+    )
+    extension = serializers.UUIDField(required=False, allow_null=True, default=None, help_text="match 'extension': the caller.")
+    extension_number = serializers.CharField(read_only=True, allow_null=True)
+    contact = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="match 'contact': a contact of the company directory or of the extension's user.",
+    )
+    contact_name = serializers.CharField(read_only=True, allow_null=True)
+    prefix = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="match 'prefix': +49, +4989, 0049 89 or 089 ..., up to a whole number; stored in E.164.",
+    )
+    allow = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The caller always gets through: the extension rings, the profile's rules are skipped.",
+    )
+    condition = serializers.ChoiceField(
+        choices=ForwardCondition.choices, required=False, allow_blank=True, default="", help_text="Empty for 'allow'."
+    )
+    target = serializers.ChoiceField(
+        choices=ForwardTarget.choices, required=False, allow_blank=True, default="", help_text="Empty for 'allow'."
+    )
+    number = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Target 'number': an extension, or an outside number; stored in E.164.",
+    )
+    no_answer_seconds = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Condition 'no_answer': 5, 10, 15 or 20 (default 20)."
+    )
+
+    def to_representation(self, instance: SelectiveRule) -> dict[str, Any]:
+        return {
+            "id": instance.pk,
+            "profile": str(instance.profile_id),
+            "match": instance.match,
+            "extension": str(instance.match_extension_id) if instance.match_extension_id else None,
+            "extension_number": instance.match_extension.number if instance.match_extension else None,
+            "contact": str(instance.match_contact_id) if instance.match_contact_id else None,
+            "contact_name": instance.match_contact.name if instance.match_contact else None,
+            "prefix": instance.match_prefix,
+            "allow": instance.allow,
+            "condition": instance.condition,
+            "target": instance.target,
+            "number": instance.number,
+            "no_answer_seconds": instance.no_answer_seconds,
+        }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List selective forwarding rules",
+        parameters=[OpenApiParameter("profile", OpenApiTypes.UUID, description="Only this profile's rules.")],
+        examples=[OpenApiExample("Rule", value=SELECTIVE_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="Show a selective forwarding rule", examples=[OpenApiExample("Rule", value=SELECTIVE_EXAMPLE, response_only=True)]
+    ),
+    create=extend_schema(
+        summary="Set a rule for some callers (replaces the one for the same callers and condition)",
+        examples=[
+            OpenApiExample(
+                "Munich to a colleague",
+                value={
+                    "profile": PROFILE_EXAMPLE["id"],
+                    "match": "prefix",
+                    "prefix": "+4989",
+                    "condition": "always",
+                    "target": "number",
+                    "number": "1002",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Always let one number through",
+                value={"profile": PROFILE_EXAMPLE["id"], "match": "prefix", "prefix": "+4989999998101", "allow": True},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Refused on the default profile",
+                value={
+                    "errors": {"profile": ["The default profile cannot have selective rules; create another profile for them."]}
+                },
+                status_codes=["400"],
+                response_only=True,
+            ),
+            OpenApiExample("Rule", value=SELECTIVE_EXAMPLE, response_only=True),
+        ],
+    ),
+    destroy=extend_schema(summary="Remove a selective forwarding rule"),
+)
+@extend_schema(tags=["Forwarding"])
+class SelectiveRuleViewSet(
+    _PersonalScope,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantGenericViewSet,
+):
+    """Rules of a non-default profile for some callers: forward them otherwise, or always let them through."""
+
+    queryset = SelectiveRule.objects.select_related("profile__extension", "match_extension", "match_contact")
+    serializer_class = SelectiveRuleSerializer
+    required_scopes = {"read": Scope.DIRECTORY_READ, "write": Scope.PERSONAL_WRITE}
+    ordering_fields = ["id"]
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = queryset.filter(profile__extension__in=self.visible_extensions()).order_by(
+            "profile__extension__number", "profile__slot", "id"
+        )
+        profile = self.request.query_params.get("profile")
+        if profile:
+            queryset = queryset.filter(profile_id=profile) if _is_uuid(profile) else queryset.none()
+        return queryset
+
+    def perform_create(self, serializer: SelectiveRuleSerializer) -> None:
+        data = serializer.validated_data
+        profile = (
+            ForwardingProfile.objects.for_tenant(self.tenant)
+            .filter(pk=data["profile"], extension__in=self.visible_extensions())
+            .first()
+        )
+        if profile is None:
+            raise serializers.ValidationError({"profile": [_("Choose a forwarding profile of this company.")]})
+        rule = services.check_set_selective_rule(
+            self.tenant,
+            actor=self.actor,
+            profile=profile,
+            selection=services.CallerSelection(
+                match=data["match"], extension=data.get("extension"), contact=data.get("contact"), prefix=data.get("prefix", "")
+            ),
+            allow=data.get("allow", False),
+            condition=data.get("condition", ""),
+            target=data.get("target", ""),
+            number=data.get("number", ""),
+            no_answer_seconds=data.get("no_answer_seconds"),
+        )
+        serializer.instance = self.get_queryset().get(pk=rule.pk)
+
+    def perform_destroy(self, instance: SelectiveRule) -> None:
+        services.check_delete_selective_rule(self.tenant, actor=self.actor, rule=instance)

@@ -21,6 +21,16 @@ class ForwardTarget(models.TextChoices):
     NUMBER = "number", _("Phone number")
 
 
+class SelectiveMatch(models.TextChoices):
+    """Which callers a selective rule of a profile is about ([DFN] §1.9 "selektive Rufumleitung")."""
+
+    ANONYMOUS = "anonymous", _("Anonymous callers")
+    INTERNAL = "internal", _("All internal calls")
+    EXTENSION = "extension", _("An extension")
+    CONTACT = "contact", _("A contact")
+    PREFIX = "prefix", _("A number or prefix")
+
+
 # The no-answer timer may only be one of these ([DFN] §1.9).
 NO_ANSWER_SECONDS = (5, 10, 15, 20)
 # What a no-answer rule waits when none is given (star codes set no timer).

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from telephony.forwarding import schedule
-from telephony.forwarding.choices import NO_ANSWER_SECONDS, ForwardCondition, ForwardTarget
+from telephony.forwarding.choices import NO_ANSWER_SECONDS, ForwardCondition, ForwardTarget, SelectiveMatch
 from tenants.models import TenantOwned, TimeStamped
 
 
@@ -102,6 +102,8 @@ class TargetKind(models.TextChoices):
     EXTENSION = "extension", _("Extension")
     GROUP = "group", _("Group")
     ANNOUNCEMENT = "announcement", _("Announcement")
+    # The company voicemail of the routed number itself ([VTX] §2.3, §2.8: it "counts as a group").
+    VOICEMAIL = "voicemail", _("Voicemail of this number")
     HANGUP = "hangup", _("End the call")
 
 
@@ -246,6 +248,84 @@ class ForwardingRule(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.condition} -> {self.number or self.target}"
+
+
+class SelectiveRule(TenantOwned):
+    """A rule of a (non-default) profile for some callers only ([DFN] §1.9 "selektive Rufumleitung").
+
+    Matches anonymous callers, all internal calls, one extension, a contact (any of its numbers)
+    or a number prefix (E.164, up to a full number). Either ``allow`` (the caller gets through:
+    the extension rings as if the profile had no rules) or one condition with its target, like
+    an ordinary rule; one caller selection can have a rule per condition. ``match_key`` names the
+    caller selection (``prefix:+4989``, ``extension:<id>`` ...), so the database keeps one row per
+    selection and condition.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    profile = models.ForeignKey(
+        ForwardingProfile, on_delete=models.CASCADE, related_name="selective_rules", verbose_name=_("profile")
+    )
+    match = models.CharField(_("callers"), max_length=16, choices=SelectiveMatch.choices)
+    match_key = models.CharField(max_length=64, editable=False)
+    match_extension = models.ForeignKey(
+        "directory.Extension", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("extension")
+    )
+    match_contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    # E.164 form: "+" and 1 to 15 digits ("+49", "+4989", "+4989999998101").
+    match_prefix = models.CharField(
+        _("number or prefix"), max_length=16, blank=True, validators=[RegexValidator(r"^\+[1-9][0-9]{0,14}$")]
+    )
+    allow = models.BooleanField(_("always let through"), default=False)
+    # Empty for an "allow" rule.
+    condition = models.CharField(_("condition"), max_length=16, blank=True, choices=ForwardCondition.choices)
+    target = models.CharField(_("target"), max_length=16, blank=True, choices=ForwardTarget.choices)
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    no_answer_seconds = models.PositiveSmallIntegerField(
+        _("no answer after (seconds)"), null=True, blank=True, choices=[(s, str(s)) for s in NO_ANSWER_SECONDS]
+    )
+
+    class Meta:
+        ordering = ["profile", "match", "match_key", "condition"]
+        verbose_name = _("selective forwarding rule")
+        verbose_name_plural = _("selective forwarding rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "profile", "match_key", "condition"], name="fwdselective_tenant_profile_key_condition_unique"
+            ),
+            models.CheckConstraint(
+                condition=(Q(allow=True) & Q(condition="") & Q(target="") & Q(number="") & Q(no_answer_seconds__isnull=True))
+                | (Q(allow=False) & ~Q(condition="") & ~Q(target="")),
+                name="fwdselective_allow_xor_forward",
+            ),
+            models.CheckConstraint(
+                condition=(Q(condition="no_answer") & Q(no_answer_seconds__in=NO_ANSWER_SECONDS))
+                | (~Q(condition="no_answer") & Q(no_answer_seconds__isnull=True)),
+                name="fwdselective_timer_only_for_no_answer",
+            ),
+            models.CheckConstraint(
+                condition=(Q(target="number") & ~Q(number="")) | (~Q(target="number") & Q(number="")),
+                name="fwdselective_number_iff_target_number",
+            ),
+            models.CheckConstraint(
+                condition=(Q(match="extension") & Q(match_extension__isnull=False))
+                | (~Q(match="extension") & Q(match_extension__isnull=True)),
+                name="fwdselective_extension_iff_match_extension",
+            ),
+            models.CheckConstraint(
+                condition=(Q(match="contact") & Q(match_contact__isnull=False))
+                | (~Q(match="contact") & Q(match_contact__isnull=True)),
+                name="fwdselective_contact_iff_match_contact",
+            ),
+            models.CheckConstraint(
+                condition=(Q(match="prefix") & ~Q(match_prefix="")) | (~Q(match="prefix") & Q(match_prefix="")),
+                name="fwdselective_prefix_iff_match_prefix",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.match_key}: {'allow' if self.allow else f'{self.condition} -> {self.number or self.target}'}"
 
 
 class PersonalSettings(TenantOwned):

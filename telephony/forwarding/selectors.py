@@ -20,6 +20,7 @@ from telephony.forwarding.models import (
     Holiday,
     NumberRoute,
     PersonalSettings,
+    SelectiveRule,
     TimeRange,
 )
 from tenants.models import Tenant
@@ -65,7 +66,7 @@ def number_routes(tenant: Tenant, phone_number: PhoneNumber) -> list[NumberRoute
     return list(
         NumberRoute.objects.for_tenant(tenant)
         .filter(phone_number=phone_number)
-        .select_related("time_range", "target_extension", "target_group", "target_announcement")
+        .select_related("time_range", "target_extension", "target_group", "target_announcement", "phone_number")
         .order_by("slot", "time_range__position", "time_range__name")
     )
 
@@ -159,3 +160,34 @@ def get_profile(tenant: Tenant, profile_id: uuid.UUID | str, *, extension: Exten
 def dnd_enabled(tenant: Tenant, extension: Extension) -> bool:
     """Whether global do-not-disturb is on for ``extension`` (off when never set)."""
     return PersonalSettings.objects.for_tenant(tenant).filter(extension=extension, dnd=True).exists()
+
+
+# --- selective rules ----------------------------------------------------------------------------
+def selective_rules(tenant: Tenant, extension: Extension) -> list[SelectiveRule]:
+    """The selective rules of the extension's profiles, by profile number (one query)."""
+    return list(
+        SelectiveRule.objects.for_tenant(tenant)
+        .filter(profile__extension=extension)
+        .select_related("profile", "match_extension", "match_contact")
+        .order_by("profile__slot", "match", "match_key", "condition")
+    )
+
+
+def get_selective_rule(tenant: Tenant, rule_id: object, *, extension: Extension) -> SelectiveRule:
+    try:
+        return SelectiveRule.objects.for_tenant(tenant).select_related("profile").get(pk=rule_id, profile__extension=extension)
+    except (SelectiveRule.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404 from exc
+
+
+def selectable_contacts(tenant: Tenant, extension: Extension, *, viewer: object = None) -> QuerySet:
+    """Contacts a selective rule of ``extension`` may name: the company directory, and its user's own
+    when that user is the one choosing (``viewer``); private contacts are not shown to others."""
+    from django.db.models import Q
+
+    from telephony.contacts.models import Contact
+
+    owner = extension.user_id
+    own = owner is not None and getattr(viewer, "pk", None) == owner
+    mine = Q(owner__isnull=True) | (Q(owner_id=owner) if own else Q(pk__in=[]))
+    return Contact.objects.for_tenant(tenant).filter(mine).order_by("name")

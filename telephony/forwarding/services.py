@@ -28,6 +28,7 @@ from telephony.forwarding.choices import (
     PROFILE_SLOTS,
     ForwardCondition,
     ForwardTarget,
+    SelectiveMatch,
 )
 from telephony.forwarding.models import (
     CallerIdRule,
@@ -36,6 +37,7 @@ from telephony.forwarding.models import (
     Holiday,
     NumberRoute,
     PersonalSettings,
+    SelectiveRule,
     Slot,
     TargetKind,
     TimePeriod,
@@ -222,7 +224,13 @@ def _is_uuid(value: Id | None) -> bool:
     return True
 
 
-def _clean_target(tenant: Tenant, target: RouteTarget | None, field: str, errors: dict[str, list[str]]) -> dict | None:
+def _clean_target(
+    tenant: Tenant,
+    target: RouteTarget | None,
+    field: str,
+    errors: dict[str, list[str]],
+    phone_number: PhoneNumber | None = None,
+) -> dict | None:
     """The route row's target fields, with every reference checked against ``tenant``."""
     from telephony.directory.models import Extension
     from telephony.groups.models import HuntGroup
@@ -254,8 +262,21 @@ def _clean_target(tenant: Tenant, target: RouteTarget | None, field: str, errors
         return {"target_kind": target.kind, "target_announcement": media}
     if target.kind == TargetKind.HANGUP:
         return {"target_kind": target.kind}
+    if target.kind == TargetKind.VOICEMAIL:
+        _check_voicemail_target(tenant, phone_number, field, errors)
+        return {"target_kind": target.kind}
     errors[field] = [_("Unknown target.")]
     return None
+
+
+def _check_voicemail_target(tenant: Tenant, phone_number: PhoneNumber | None, field: str, errors: dict[str, list[str]]) -> None:
+    """The routed number's own company voicemail must take calls (on, or greeting only) ([VTX] §2.3, §2.8)."""
+    from telephony.voicemail.choices import MailboxState
+    from telephony.voicemail.selectors import mailbox_for_number
+
+    mailbox = mailbox_for_number(tenant, phone_number.pk) if phone_number is not None else None
+    if mailbox is None or mailbox.state == MailboxState.OFF:
+        errors[field] = [_("The voicemail of this number is switched off. Switch it on first.")]
 
 
 def _number_routes_state(phone_number: PhoneNumber) -> dict[str, object]:
@@ -301,7 +322,7 @@ def check_route_number(
     if destination in (NUMBER_GROUP, NUMBER_ANNOUNCEMENT):
         if always is not None and always.kind != destination:
             errors["always"] = [_("Choose where the calls go.")]
-        cleaned = _clean_target(tenant, always, "always", errors)
+        cleaned = _clean_target(tenant, always, "always", errors, number)
         if cleaned is not None:
             rows.append({"slot": Slot.ALWAYS, **cleaned})
     elif destination == NUMBER_SCHEDULE:
@@ -311,11 +332,11 @@ def check_route_number(
         if unknown:
             errors["ranges"] = [_("Choose time ranges of this company.")]
         for time_range in tenant_ranges:
-            cleaned = _clean_target(tenant, given.get(str(time_range.pk)), f"range_{time_range.pk}", errors)
+            cleaned = _clean_target(tenant, given.get(str(time_range.pk)), f"range_{time_range.pk}", errors, number)
             if cleaned is not None:
                 rows.append({"slot": Slot.RANGE, "time_range": time_range, **cleaned})
         for slot, target in ((Slot.HOLIDAY, holiday), (Slot.OUTSIDE, outside)):
-            cleaned = _clean_target(tenant, target, slot, errors)
+            cleaned = _clean_target(tenant, target, slot, errors, number)
             if cleaned is not None:
                 rows.append({"slot": slot, **cleaned})
     else:
@@ -569,6 +590,14 @@ def check_duplicate_profile(
         )
         for rule in ForwardingRule.objects.filter(profile=source).order_by("condition")
     )
+    SelectiveRule.objects.bulk_create(
+        SelectiveRule(
+            tenant=tenant,
+            profile=copy,
+            **{field: getattr(rule, field) for field in _SELECTIVE_FIELDS},
+        )
+        for rule in SelectiveRule.objects.filter(profile=source).order_by("id")
+    )
     after = {**_profile_state(copy), "copied_from": source.slot}
     audit.record(tenant=tenant, actor=actor, action="forwarding_profile.duplicate", obj=copy, after=after)
     _forwarding_changed(tenant, copy, "created")
@@ -753,6 +782,203 @@ def _clear(tenant: Tenant, actor: User | None, profile: ForwardingProfile, condi
         audit.record(
             tenant=tenant, actor=actor, action="forwarding_rule.clear", obj=profile, before=before, after=_profile_state(profile)
         )
+
+
+# --- selective (source-based) rules ([DFN] §1.9) -------------------------------------------------
+# A profile's rules for some callers only; ``telephony.calls.routing.selective_rule`` picks the one that applies.
+MAX_SELECTIVE_RULES = 100  # per profile
+_PREFIX = re.compile(r"^\+[1-9][0-9]{0,14}$")
+_SELECTIVE_FIELDS = (
+    "match",
+    "match_key",
+    "match_extension_id",
+    "match_contact_id",
+    "match_prefix",
+    "allow",
+    "condition",
+    "target",
+    "number",
+    "no_answer_seconds",
+)
+
+
+@dataclass(frozen=True)
+class CallerSelection:
+    """Which callers a selective rule is about: ``match`` (a ``SelectiveMatch``) and, for it, the extension, contact or prefix."""
+
+    match: str
+    extension: Id | None = None
+    contact: Id | None = None
+    prefix: str = ""
+
+
+def clean_prefix(raw: str, country: str) -> str:
+    """A number prefix in E.164 form: ``+4989``, ``0049 89`` and (national) ``089`` all give ``+4989``.
+
+    Raises a ``ValidationError`` on the field ``prefix`` for anything else.
+    """
+    import phonenumbers
+
+    text = _SEPARATORS.sub("", raw or "")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    elif text.startswith("0") and len(text) > 1:
+        code = phonenumbers.country_code_for_region((country or "DE").upper())
+        text = f"+{code}{text[1:]}" if code else text
+    if not _PREFIX.match(text):
+        raise ValidationError(
+            {"prefix": [_("Give a number or prefix in international form, e.g. +49, +4989 or +4989999998101.")]}
+        )
+    return text
+
+
+def _clean_selection(
+    tenant: Tenant, profile: ForwardingProfile, selection: CallerSelection, errors: dict[str, list[str]]
+) -> dict[str, object]:
+    """The caller-selection fields of a selective rule, every reference checked against ``tenant``."""
+    from telephony.contacts.models import Contact
+
+    match = selection.match
+    if match == SelectiveMatch.ANONYMOUS or match == SelectiveMatch.INTERNAL:
+        return {"match": match, "match_key": str(match)}
+    if match == SelectiveMatch.EXTENSION:
+        extension = (
+            Extension.objects.for_tenant(tenant).filter(pk=selection.extension).first() if _is_uuid(selection.extension) else None
+        )
+        if extension is None:
+            errors["extension"] = [_("Choose an extension of this company.")]
+            return {}
+        if extension.pk == profile.extension_id:
+            errors["extension"] = [_("Calls of an extension to itself are never forwarded; choose another extension.")]
+            return {}
+        return {"match": match, "match_key": f"extension:{extension.pk}", "match_extension": extension}
+    if match == SelectiveMatch.CONTACT:
+        contacts = Contact.objects.for_tenant(tenant)
+        contact = contacts.filter(pk=selection.contact).first() if _is_uuid(selection.contact) else None
+        owner = profile.extension.user_id
+        if contact is None or not (contact.owner_id is None or (owner is not None and contact.owner_id == owner)):
+            errors["contact"] = [_("Choose a contact of the company directory or of the extension's user.")]
+            return {}
+        return {"match": match, "match_key": f"contact:{contact.pk}", "match_contact": contact}
+    if match == SelectiveMatch.PREFIX:
+        try:
+            prefix = clean_prefix(selection.prefix, tenant.country)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+            return {}
+        return {"match": match, "match_key": f"prefix:{prefix}", "match_prefix": prefix}
+    errors["match"] = [_("Choose anonymous callers, all internal calls, an extension, a contact or a number prefix.")]
+    return {}
+
+
+def _selective_state(profile: ForwardingProfile) -> dict[str, object]:
+    rules = SelectiveRule.objects.filter(profile=profile).order_by("match_key", "condition")
+    return {
+        "extension": profile.extension.number,
+        "slot": profile.slot,
+        "selective_rules": [
+            {
+                "callers": rule.match_key,
+                "allow": rule.allow,
+                "condition": rule.condition,
+                "target": rule.target,
+                "number": rule.number,
+                "no_answer_seconds": rule.no_answer_seconds,
+            }
+            for rule in rules
+        ],
+    }
+
+
+def _selective_profile(tenant: Tenant, profile: ForwardingProfile) -> ForwardingProfile:
+    profile = _locked_profile(tenant, profile)
+    if profile.is_default:
+        raise ValidationError(
+            {"profile": [_("The default profile cannot have selective rules; create another profile for them.")]}
+        )
+    return profile
+
+
+@transaction.atomic
+def check_set_selective_rule(
+    tenant: Tenant,
+    *,
+    actor: User | None,
+    profile: ForwardingProfile,
+    selection: CallerSelection,
+    allow: bool = False,
+    condition: str = "",
+    target: str = "",
+    number: str = "",
+    no_answer_seconds: int | None = None,
+) -> SelectiveRule:
+    """Set a profile's rule for some callers ([DFN] §1.9): let them through (``allow``) or forward them.
+
+    A forwarding rule has a condition and a target as ordinary rules do (same choices and
+    checks) and replaces the rule of the same callers and condition. ``allow`` replaces every
+    rule of these callers, and a forwarding rule replaces their "allow". Not on the default profile.
+    """
+    profile = _selective_profile(tenant, profile)
+    errors: dict[str, list[str]] = {}
+    selection_fields = _clean_selection(tenant, profile, selection, errors)
+    values: dict[str, object] = {"allow": False, "condition": "", "target": "", "number": "", "no_answer_seconds": None}
+    if isinstance(allow, bool) and allow:
+        values["allow"] = True
+    elif not isinstance(allow, bool):
+        errors["allow"] = [_("Choose on or off.")]
+    else:
+        try:
+            values.update(_clean_rule(tenant, profile.extension, condition, target, number, no_answer_seconds))
+            values["condition"] = condition
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    key = selection_fields.get("match_key")
+    existing = SelectiveRule.objects.filter(profile=profile)
+    replaced = existing.filter(match_key=key) if values["allow"] else existing.filter(match_key=key, condition=condition)
+    if not errors and existing.count() - replaced.count() >= MAX_SELECTIVE_RULES:
+        errors["profile"] = [_("A profile has at most %(count)d selective rules.") % {"count": MAX_SELECTIVE_RULES}]
+    if errors:
+        raise ValidationError(errors)
+    before = _selective_state(profile)
+    same_callers = existing.filter(match_key=key)
+    (same_callers if values["allow"] else same_callers.filter(allow=True)).delete()
+    rule, _created = SelectiveRule.objects.update_or_create(
+        tenant=tenant,
+        profile=profile,
+        match_key=key,
+        condition=values["condition"],
+        defaults={**selection_fields, **values},
+    )
+    audit.record(
+        tenant=tenant,
+        actor=actor,
+        action="forwarding_selective_rule.set",
+        obj=profile,
+        before=before,
+        after=_selective_state(profile),
+    )
+    _forwarding_changed(tenant, profile, "updated")
+    return rule
+
+
+@transaction.atomic
+def check_delete_selective_rule(tenant: Tenant, *, actor: User | None, rule: SelectiveRule) -> None:
+    """Remove one selective rule (one condition, or the "allow", of one selection of callers)."""
+    found = SelectiveRule.objects.for_tenant(tenant).filter(pk=getattr(rule, "pk", None)).first()
+    if found is None:
+        raise ValidationError({"rule": [_("Choose a selective rule of this company.")]})
+    profile = _locked_profile(tenant, found.profile)
+    before = _selective_state(profile)
+    SelectiveRule.objects.filter(pk=found.pk).delete()
+    audit.record(
+        tenant=tenant,
+        actor=actor,
+        action="forwarding_selective_rule.delete",
+        obj=profile,
+        before=before,
+        after=_selective_state(profile),
+    )
+    _forwarding_changed(tenant, profile, "updated")
 
 
 @transaction.atomic

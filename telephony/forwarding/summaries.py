@@ -59,6 +59,8 @@ def target_text(route: Any) -> str:
     if route.target_kind == TargetKind.ANNOUNCEMENT:
         name = route.target_announcement.name if route.target_announcement is not None else _("Default announcement (tones)")
         return _("Announcement %(name)s") % {"name": name}
+    if route.target_kind == TargetKind.VOICEMAIL:
+        return _("Voicemail of %(number)s") % {"number": route.phone_number.number}
     return _("End the call")
 
 

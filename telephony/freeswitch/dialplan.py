@@ -131,6 +131,7 @@ REFUSAL_PHRASES = {
     Refusal.NO_ROUTE_OUT: _("No outside line available"),
     Refusal.NOT_REACHABLE: _("Not reachable"),
     Refusal.CALLER_UNKNOWN: _("Caller not allowed"),
+    Refusal.VOICEMAIL_OFF: _("Voicemail switched off"),
 }
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$")
@@ -138,6 +139,10 @@ _SIP_USER = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 _TRUNK = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DIAL_NUMBER = re.compile(r"^\+?[0-9]{2,20}$")
 _EXTENSION = re.compile(r"^[0-9]{2,6}$")
+# A company mailbox's switch id ("vm" + E.164 digits, telephony.voicemail.models.switch_id).
+_COMPANY_MAILBOX = re.compile(r"^vm[0-9]{6,15}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_DIGITS = re.compile(r"^[0-9]{1,20}$")
 _TENANT_ID = re.compile(r"^[0-9a-f-]{36}$")
 # Free text (display names) keeps letters, digits, spaces and a little punctuation: no "$", "{",
 # "}", ",", "&", quotes or control characters, which FreeSWITCH would expand or split on.
@@ -194,6 +199,8 @@ def _answer_trunk_call(context: str, destination: str, params: Mapping[str, str]
         now=now,
         caller_name=params.get("Caller-Caller-ID-Name", ""),
         trunk=trunk if _TRUNK.match(trunk) else "",
+        # The carrier may send the number (P-Asserted-Identity) while the caller asked for privacy.
+        caller_withheld=params.get("Caller-Privacy-Hide-Number", "").lower() == "true",
     )
     plan = route_with_groups(call, snapshot, live_state(snapshot.tenant_id, call_on_trunk=True))
     return render_plan(plan, context=context, destination=destination, language=snapshot.language)
@@ -341,6 +348,8 @@ def _render_step(step: Step, tenant_id: str = "") -> list[tuple[str, str]]:
         return [("respond", f"{step.sip_code} {phrase}"), ("hangup", SIP_CODE_CAUSES[step.sip_code])]
     if isinstance(step, Busy):
         return [("hangup", "USER_BUSY")]
+    if isinstance(step, Voicemail) and _COMPANY_MAILBOX.match(step.mailbox):
+        return _render_company_voicemail(step, tenant_id)
     if isinstance(step, Voicemail):
         _check(_DOMAIN, step.domain)
         _check(_EXTENSION, step.mailbox)
@@ -352,6 +361,41 @@ def _render_step(step: Step, tenant_id: str = "") -> list[tuple[str, str]]:
             return [("hangup", "${originate_disposition}")]
         return [("hangup", "NORMAL_CLEARING")]
     raise TypeError(f"no rendering for step {type(step).__name__}")
+
+
+def _render_company_voicemail(step: Voicemail, tenant_id: str) -> list[tuple[str, str]]:
+    """A company mailbox ([VTX] §2.8) with mod_voicemail's stock profile "default".
+
+    mod_voicemail finds the mailbox (``vm-password``, ``vm-mailto``) in the directory
+    (``telephony.freeswitch.directory``) and speaks its phrases in ``default_language``. An
+    uploaded greeting is fetched through mod_http_cache (``http_get`` answers the local copy, which
+    mod_voicemail needs as a file) and given as ``voicemail_greeting_path``; without one, the stock
+    greeting reads out the number. A key during the greeting leads to the password prompt
+    (mod_voicemail's ``login-keys`` of the profile). "Greeting only" plays the greeting and the plan hangs up.
+    """
+    _check(_DOMAIN, step.domain)
+    _check(_COMPANY_MAILBOX, step.mailbox)
+    actions: list[tuple[str, str]] = [("answer", "")]
+    if step.language:
+        _check(_LANGUAGE, step.language)
+        actions.append(("set", f"default_language={step.language}"))
+    if step.check:
+        return [*actions, ("voicemail", f"check default {step.domain} {step.mailbox}")]
+    greeting = None
+    if step.greeting is not None:
+        _check(_TENANT_ID, tenant_id)
+        _check(_TENANT_ID, step.greeting)
+        greeting = media.node_source(tenant_id, step.greeting)
+    spoken = step.spoken_number if _DIGITS.match(step.spoken_number or "") else ""
+    if not step.record:
+        if greeting is None:
+            return [*actions, ("playback", f"phrase:voicemail_play_greeting:{spoken or step.mailbox}")]
+        return [*actions, ("playback", greeting)]
+    if greeting is not None:
+        actions.append(("set", f"voicemail_greeting_path=${{http_get({greeting.removeprefix('http_cache://')})}}"))
+    elif spoken:
+        actions.append(("set", f"voicemail_alternate_greet_id={spoken}"))
+    return [*actions, ("voicemail", f"default {step.domain} {step.mailbox}")]
 
 
 def _media_source(tenant_id: str, ref: MediaRef) -> str:
@@ -373,11 +417,25 @@ def _caller_id_actions(caller_id: CallerId) -> list[tuple[str, str]]:
 
 def _render_ring(step: RingTargets) -> list[tuple[str, str]]:
     timeout = int(step.timeout_s)
+    # Intercom: sofia sends the device "Call-Info: <sip:...>;answer-after=0" (and "Alert-Info: Ring Answer")
+    # when the leg has sip_auto_answer=true, so phones that support it answer at once without ringing.
+    device_leg = f"leg_timeout={timeout},sip_auto_answer=true" if step.auto_answer else f"leg_timeout={timeout}"
     legs = []
     for endpoint in step.endpoints:
         _check(_SIP_USER, endpoint.sip_username)
         _check(_DOMAIN, endpoint.domain)
-        legs.append(f"[leg_timeout={timeout}]user/{endpoint.sip_username}@{endpoint.domain}")
+        legs.append(f"[{device_leg}]user/{endpoint.sip_username}@{endpoint.domain}")
+    for outside in step.outside:
+        # Parallel ringing of an outside number: that leg shows the ringing extension's outside caller ID.
+        _check(_DIAL_NUMBER, outside.number)
+        _check(_TRUNK, outside.trunk)
+        leg_variables = [f"leg_timeout={timeout}", "sip_cid_type=pid"]
+        if outside.caller_id.number is not None:
+            _check(_DIAL_NUMBER, outside.caller_id.number)
+            leg_variables.append(f"origination_caller_id_number={outside.caller_id.number}")
+        if outside.caller_id.withheld:
+            leg_variables.append("origination_privacy=hide_name+hide_number")
+        legs.append(f"[{','.join(leg_variables)}]sofia/gateway/{outside.trunk}/{outside.number}")
     caller = _caller_id_actions(step.caller_id)
     if step.caller_id.number is None:
         caller = [("set", "effective_caller_id_number=anonymous"), ("set", "effective_caller_id_name=anonymous")]

@@ -30,6 +30,8 @@ from telephony.freeswitch.xmlcurl import NOT_FOUND_DOCUMENT
 NODE_CACHE_MS = getattr(settings, "FREESWITCH_NODE_DIRECTORY_CACHE_MS", 900_000)
 # The ACL every device's registration is checked against (acl.conf, see configuration.py).
 BLOCK_LIST_ACL = "centrex-blocked"
+# A voicemail password / PIN hash that nothing keyed in on a phone can match (see voicemail_params).
+MAILBOX_LOCKED = "locked"
 
 # Accepting only names that can exist keeps junk away from the cache and the database.
 _SIP_USER = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -113,8 +115,11 @@ def user_document(entry: cache.DomainEntry, sip_user: str, prefetched: cache.Pre
         return NOT_FOUND_DOCUMENT
     if cached is not None:
         return cached
-    user = load_user(entry.tenant_id, sip_user)
-    document = render_user(entry, user) if user is not None else None
+    if COMPANY_MAILBOX.match(sip_user):
+        document = company_mailbox_document(entry, sip_user)
+    else:
+        user = load_user(entry.tenant_id, sip_user)
+        document = render_user(entry, user) if user is not None else None
     cache.set_directory(entry.tenant_id, sip_user, document, sip_domain=entry.sip_domain, generation=current)
     return document or NOT_FOUND_DOCUMENT
 
@@ -137,6 +142,8 @@ class DirectoryUser:
     outbound_number: str  # the extension's chosen outbound number, "" when none
     own_number: str  # the first phone number routed to the extension, "" when none
     main_number: str  # the tenant's main number, "" when none
+    voicemail_pin_ha1: str = ""  # the extension's voicemail PIN hash ("" when no PIN is set)
+    voicemail_pin_realm: str = ""  # "<extension number>@<domain>" the hash was made for
 
 
 # The miss path of every REGISTER: one indexed statement, written out because building it with the
@@ -151,7 +158,8 @@ SELECT d.id, d.sip_username, d.sip_ha1, d.max_registrations,
                  ORDER BY p.number LIMIT 1), ''),
        COALESCE((SELECT m.number FROM directory_telephonysettings s
                  JOIN directory_phonenumber m ON m.id = s.main_number_id
-                 WHERE s.tenant_id = d.tenant_id LIMIT 1), '')
+                 WHERE s.tenant_id = d.tenant_id LIMIT 1), ''),
+       e.voicemail_pin_ha1, e.voicemail_pin_realm
 FROM directory_device d
 JOIN directory_extension e ON e.id = d.extension_id
 JOIN tenants_tenant t ON t.id = d.tenant_id
@@ -190,6 +198,25 @@ def outbound_caller_id(user: DirectoryUser) -> str:
     return user.own_number or main
 
 
+def voicemail_params(entry: cache.DomainEntry, user: DirectoryUser) -> list[tuple[str, object]]:
+    """mod_voicemail's parameters of the extension's mailbox (mailbox id = extension number).
+
+    Every extension has a mailbox (``vm-enabled``); messages are not e-mailed (``vm-mailto`` empty).
+    The PIN is checked by mod_voicemail against ``vm-a1-hash`` = md5("<mailbox>:<domain>:<PIN>"),
+    so the PIN itself is neither stored nor served. Without a valid PIN (none set, or set before the
+    number or the domain changed) the hash is one no PIN can produce and the mailbox cannot be opened.
+    ``vm-password`` is always served, with a value no keypad can enter: without it mod_voicemail
+    would fall back to the SIP ``a1-hash`` or, with ``allow-empty-password-auth``, let anybody in.
+    """
+    pin_valid = bool(user.voicemail_pin_ha1) and user.voicemail_pin_realm == f"{user.extension_number}@{entry.sip_domain}"
+    return [
+        ("vm-enabled", "true"),
+        ("vm-password", MAILBOX_LOCKED),
+        ("vm-a1-hash", user.voicemail_pin_ha1 if pin_valid else MAILBOX_LOCKED),
+        ("vm-mailto", ""),
+    ]
+
+
 def _element(tag: str, name: str, value: object) -> str:
     return f"<{tag} name={quoteattr(name)} value={quoteattr(str(value))}/>"
 
@@ -215,6 +242,7 @@ def render_user(entry: cache.DomainEntry, user: DirectoryUser) -> str:
         ("a1-hash", user.sip_ha1),
         ("max-registrations-per-extension", user.max_registrations),
         ("auth-acl", BLOCK_LIST_ACL),
+        *voicemail_params(entry, user),
     ]
     variables = [
         ("user_context", entry.sip_domain),
@@ -235,6 +263,47 @@ def render_user(entry: cache.DomainEntry, user: DirectoryUser) -> str:
     ]
     element = (
         f"<user id={quoteattr(user.sip_username)} cacheable={quoteattr(str(NODE_CACHE_MS))}>"
+        f"<params>{''.join(_element('param', n, v) for n, v in params)}</params>"
+        f"<variables>{''.join(_element('variable', n, v) for n, v in variables)}</variables>"
+        "</user>"
+    )
+    return (
+        _domain_head(entry)
+        + f'<groups><group name="default"><users>{element}</users></group></groups></domain></section></document>\n'
+    )
+
+
+# --- company voicemail ([VTX] §2.8) ----------------------------------------------------------
+# A company mailbox's user id: "vm" + the E.164 digits of its number (telephony.voicemail.models.switch_id).
+# No device user name starts with letters (they are extension numbers), so the two never collide.
+COMPANY_MAILBOX = re.compile(r"^vm[0-9]{6,15}$")
+
+
+def company_mailbox_document(entry: cache.DomainEntry, switch_id: str) -> str | None:
+    """The directory user mod_voicemail looks up for a company mailbox, in its tenant's domain only.
+
+    It is no SIP account (no ``a1-hash``: nothing can register or call as it). It carries the
+    mailbox's 4-digit ``vm-password``, ``vm-mailto`` with every message attached when an address
+    is set, and the prompts' language. A mailbox of another tenant's number is not found.
+    """
+    from telephony.voicemail.models import CompanyMailbox
+
+    row = (
+        CompanyMailbox.objects.filter(
+            tenant_id=entry.tenant_id, phone_number__tenant_id=entry.tenant_id, phone_number__number="+" + switch_id[2:]
+        )
+        .values_list("password", "email", "language")
+        .first()
+    )
+    if row is None:
+        return None
+    password, email, language = row
+    params = [("vm-enabled", "true"), ("vm-password", password), ("vm-mailto", email)]
+    if email:
+        params += [("vm-email-all-messages", "true"), ("vm-attach-file", "true"), ("vm-keep-local-after-email", "true")]
+    variables = [("tenant_id", entry.tenant_id), ("default_language", language)]
+    element = (
+        f"<user id={quoteattr(switch_id)} cacheable={quoteattr(str(NODE_CACHE_MS))}>"
         f"<params>{''.join(_element('param', n, v) for n, v in params)}</params>"
         f"<variables>{''.join(_element('variable', n, v) for n, v in variables)}</variables>"
         "</user>"

@@ -7,8 +7,11 @@ It holds the node's ESL connection, subscribes to the few events it needs, and f
    SIP domain) and, for a device, its extension and user,
 3. updates live state in Redis (``telephony.freeswitch.livestate``),
 4. turns it into domain events and hands them to ``centrex.events.deliver`` (the gateway has no
-   database transaction, so it delivers at once): ``registration.changed`` and ``presence.changed``
-   to the tenant's group, ``call.started``/``call.answered``/``call.ended`` to the user of the device,
+   database transaction, so it delivers at once): ``registration.changed`` to the tenant's group,
+   ``call.started``/``call.answered``/``call.ended`` to the user of the device, and after a
+   registration or call-leg change of a device, ``presence.changed`` for its extension to the
+   tenant's group when the extension's line state or presence changed ([DFN] §1.10; derived by the
+   same Redis script as the write, so it costs no extra round trip: ``LiveStateWriter.*_and_derive``),
 5. counts failed registrations per address (``telephony.freeswitch.bruteforce``).
 
 Database reads never run on the event loop: tenants and devices are cached in small maps loaded
@@ -24,6 +27,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +37,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from centrex.events import DomainEvent, deliver_many
+from telephony.directory.presence import ExtensionPresence, is_app_contact
 from telephony.freeswitch import bruteforce
 from telephony.freeswitch.choices import NodeStatus
 from telephony.freeswitch.esl import EslClient, EslError, parse_event
@@ -60,24 +65,37 @@ BATCH_SIZE = 200
 TOUCH_SECONDS = 5.0
 # How many independent event chains (or Channels groups) are worked on at once.
 CONCURRENCY = 32
+# While a batch is handled: id of each presence.changed event -> the order Redis derived it in.
+_PRESENCE_ORDER: ContextVar[dict[int, int] | None] = ContextVar("presence_order", default=None)
 
 
 def order_key(headers: Mapping[str, str]) -> str:
-    """Events with the same key must be handled in order: one channel, or one user's registrations or presence."""
+    """Events with the same key must be handled in order: one device's registrations, presence and call legs
+    (so its extension's presence follows them in order), or one channel that belongs to no device (trunk, loopback)."""
     name = headers.get("Event-Name", "")
     if name == "CUSTOM":
         user = headers.get("username") or headers.get("from-user") or headers.get("user") or headers.get("to-user", "")
         host = headers.get("realm") or headers.get("from-host") or headers.get("host") or headers.get("to-host", "")
-        return f"reg:{user}@{host}"
+        return f"user:{user}@{host.lower()}"
     if name == "PRESENCE_IN":
-        return f"presence:{headers.get('Channel-Presence-ID') or headers.get('from', '')}"
+        return _user_key(headers.get("Channel-Presence-ID") or headers.get("from", ""))
+    presence_id = headers.get("Channel-Presence-ID", "")
+    if "@" in presence_id:
+        return _user_key(presence_id)
     return f"channel:{headers.get('Unique-ID', '')}"
+
+
+def _user_key(address: str) -> str:
+    user, _sep, host = address.partition("@")
+    return f"user:{user}@{host.lower()}"
 
 
 @dataclass(frozen=True)
 class DeviceInfo:
     extension: str
     user_id: str | None
+    extension_id: str = ""
+    devices: tuple[str, ...] = ()  # the SIP user names of every device of the extension (this one included)
 
 
 @dataclass
@@ -129,8 +147,18 @@ def _load_devices(tenant_id: str) -> dict[str, DeviceInfo]:
     from telephony.directory.models import Device
 
     close_old_connections()
-    rows = Device.objects.filter(tenant_id=tenant_id).values_list("sip_username", "extension__number", "extension__user_id")
-    return {username: DeviceInfo(number, str(user) if user else None) for username, number, user in rows}
+    rows = list(
+        Device.objects.filter(tenant_id=tenant_id).values_list(
+            "sip_username", "extension__number", "extension__user_id", "extension_id"
+        )
+    )
+    siblings: dict[Any, list[str]] = {}
+    for username, _number, _user, extension_id in rows:
+        siblings.setdefault(extension_id, []).append(username)
+    return {
+        username: DeviceInfo(number, str(user) if user else None, str(extension_id), tuple(sorted(siblings[extension_id])))
+        for username, number, user, extension_id in rows
+    }
 
 
 def deliver_all(events: list[DomainEvent]) -> None:
@@ -180,21 +208,23 @@ class Gateway:
         if isinstance(item, Registration):
             return await self._registered(tenant_id, item, now)
         if isinstance(item, Unregistration):
-            removed, remaining = await self.writer.unregister(tenant_id, item.sip_user, item.call_id, item.contact)
-            if not removed:
-                return []
             device = await self.directory.device(tenant_id, item.sip_user)
+            (removed, remaining), changed = await self.writer.unregister_and_derive(
+                tenant_id, item.sip_user, item.call_id, item.contact, now=now, extension=_extension_of(device)
+            )
+            presence = self._presence_event(tenant_id, device, changed)
+            if not removed:
+                return presence
             data = {"sip_username": item.sip_user, "extension": device.extension if device else None}
             return [
-                DomainEvent("registration", "changed", tenant_id, {**data, "registered": remaining > 0, "reason": item.reason})
+                DomainEvent("registration", "changed", tenant_id, {**data, "registered": remaining > 0, "reason": item.reason}),
+                *presence,
             ]
         if isinstance(item, PresenceChange):
-            old = await self.writer.set_presence(tenant_id, item.sip_user, item.state)
-            if old == item.state:
-                return []
-            device = await self.directory.device(tenant_id, item.sip_user)
-            data = {"sip_username": item.sip_user, "extension": device.extension if device else None, "state": item.state}
-            return [DomainEvent("presence", "changed", tenant_id, data)]
+            # The switch's own per-device state, kept for routing (busy devices); what people see is the
+            # extension's presence, derived from registrations and call legs.
+            await self.writer.set_presence(tenant_id, item.sip_user, item.state)
+            return []
         if isinstance(item, ChannelChange):
             return await self._channel(tenant_id, item, now)
         return []
@@ -207,17 +237,41 @@ class Gateway:
             "user_agent": item.user_agent,
             "expires_at": now + item.expires,
             "node": self.node.name,
+            "app": is_app_contact(item.contact),  # a browser (WebRTC over WSS): "logged into the app"
         }
-        if not await self.writer.register(tenant_id, item.sip_user, item.call_id, contact, now=now):
-            return []  # a refresh of a known registration: nothing changed for anyone
         device = await self.directory.device(tenant_id, item.sip_user)
+        new, changed = await self.writer.register_and_derive(
+            tenant_id, item.sip_user, item.call_id, contact, now=now, extension=_extension_of(device)
+        )
+        presence = self._presence_event(tenant_id, device, changed)
+        if not new:
+            return presence  # a refresh of a known registration: nothing new (unless the presence had drifted)
         data = {
             "sip_username": item.sip_user,
             "extension": device.extension if device else None,
             "registered": True,
             "user_agent": item.user_agent,
         }
-        return [DomainEvent("registration", "changed", tenant_id, data)]
+        return [DomainEvent("registration", "changed", tenant_id, data), *presence]
+
+    def _presence_event(self, tenant_id: str, device: DeviceInfo | None, changed: tuple[str, int] | None) -> list[DomainEvent]:
+        """``presence.changed`` for the device's extension, when the write's script found its value changed."""
+        if device is None or changed is None:
+            return []
+        value, sequence = changed
+        state = ExtensionPresence.decode(value)
+        data = {
+            "extension": device.extension,
+            "extension_id": device.extension_id,
+            "user_id": device.user_id,
+            "line_state": state.line_state.value,
+            "presence": state.presence.value,
+        }
+        event = DomainEvent("presence", "changed", tenant_id, data)
+        order = _PRESENCE_ORDER.get()
+        if order is not None:
+            order[id(event)] = sequence
+        return [event]
 
     async def _channel(self, tenant_id: str, item: ChannelChange, now: float) -> list[DomainEvent]:
         device = await self.directory.device(tenant_id, item.sip_user) if item.sip_user else None
@@ -232,10 +286,11 @@ class Gateway:
             "other_leg": item.other_leg or None,
             "outside": item.outside,
         }
+        extension = _extension_of(device)
         if item.op == "ended":
-            stored = await self.writer.channel_end(tenant_id, item.uuid)
-            if stored is None:
-                return []  # never seen (or already ended): nothing to report
+            stored, changed = await self.writer.channel_end_and_derive(tenant_id, item.uuid, now=now, extension=extension)
+            if stored is None:  # never seen (or already ended): no call event
+                return self._presence_event(tenant_id, device, changed)
             data = {**data, "answered": bool(stored.get("answered_at")), "hangup_cause": item.hangup_cause}
         else:
             state = {"started": "ringing", "answered": "answered", "bridged": "bridged"}[item.op]
@@ -244,23 +299,46 @@ class Gateway:
                 live["answered_at"] = now
             if item.op == "bridged" and not item.other_leg:
                 live.pop("other_leg")
-            await self.writer.channel_update(tenant_id, item.uuid, live, outside=item.outside, now=now)
+            _created, changed = await self.writer.channel_update_and_derive(
+                tenant_id, item.uuid, live, outside=item.outside, now=now, extension=extension
+            )
         if item.group_id:
             data["group_id"] = item.group_id
-        if item.op == "bridged" or device is None:
+        if device is None:
             return []  # only the tenant's device legs become call events (not trunk or loopback legs)
+        presence = self._presence_event(tenant_id, device, changed)
+        if item.op == "bridged":
+            return presence
         # A person's device: a personal event; a shared device without a user (lobby, meeting room): the tenant's.
-        return [DomainEvent("call", item.op, tenant_id, data, user=device.user_id)]
+        return [DomainEvent("call", item.op, tenant_id, data, user=device.user_id), *presence]
 
     async def handle_batch(self, batch: list[Mapping[str, str]], *, now: float | None = None) -> list[DomainEvent]:
         """Handle events together: those about one channel or one user in order, the others concurrently.
 
         Live state waits on Redis round trips; overlapping the waits of unrelated events is what
-        lets one gateway keep up with a busy node. The domain events come back in event order.
+        lets one gateway keep up with a busy node. The domain events come back in event order, except
+        that the ``presence.changed`` events of one extension (two of its devices' chains may have run
+        at once) come in the order Redis derived them, so the last one sent is the one stored.
         """
+        order: dict[int, int] = {}
+        token = _PRESENCE_ORDER.set(order)  # the chains' tasks copy this context: they fill the same dict
+        try:
+            events = await self._handle_chains(batch, now=now)
+        finally:
+            _PRESENCE_ORDER.reset(token)
+        if len(order) > 1:
+            _order_presence(events, order)
+        return events
+
+    async def _handle_chains(self, batch: list[Mapping[str, str]], *, now: float | None) -> list[DomainEvent]:
         chains: dict[str, list[tuple[int, Mapping[str, str]]]] = {}
+        channel_keys: dict[str, str] = {}  # a channel stays in the chain of its first event, whatever comes later
         for index, headers in enumerate(batch):
-            chains.setdefault(order_key(headers), []).append((index, headers))
+            key = order_key(headers)
+            channel = headers.get("Unique-ID", "") if headers.get("Event-Name", "").startswith("CHANNEL_") else ""
+            if channel:
+                key = channel_keys.setdefault(channel, key)
+            chains.setdefault(key, []).append((index, headers))
         results: list[list[DomainEvent]] = [[] for _ in batch]
         limit = asyncio.Semaphore(CONCURRENCY)
 
@@ -338,6 +416,26 @@ class Gateway:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
         await self.writer.close()
+
+
+def _extension_of(device: DeviceInfo | None) -> tuple[str, tuple[str, ...]] | None:
+    """What a live state write needs to derive the device's extension presence in the same round trip."""
+    if device is None or not device.extension_id:
+        return None
+    return device.extension_id, device.devices or ()
+
+
+def _order_presence(events: list[DomainEvent], order: dict[int, int]) -> None:
+    """Put each extension's presence events (in place, in the slots they hold) in the order Redis derived them."""
+    slots: dict[tuple[str, str], list[int]] = {}
+    for index, event in enumerate(events):
+        if id(event) in order:
+            slots.setdefault((event.tenant, event.data["extension_id"]), []).append(index)
+    for indexes in slots.values():
+        if len(indexes) > 1:
+            ordered = sorted((events[i] for i in indexes), key=lambda event: order[id(event)])
+            for index, event in zip(indexes, ordered, strict=True):
+                events[index] = event
 
 
 def reconnect_delay(attempt: int) -> float:

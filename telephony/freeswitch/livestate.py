@@ -6,7 +6,10 @@ What is kept, per tenant (every key carries the tenant id: ``<prefix>:live:<tena
   node) with ``reg_exp`` (sorted set of the same members by expiry time);
 * channels of live calls: ``chan`` (hash channel uuid -> JSON) with ``chan_seen`` (sorted set by
   last event time) and ``outside`` (set of the channel uuids on the trunk side, one per outside call);
-* presence: ``presence`` (hash sip user -> state).
+* presence: ``presence`` (hash sip user -> state, from the switch's PRESENCE_IN; routing reads it);
+* per extension ([DFN] §1.10): ``dnd`` (set of the extension ids with global DND on, written by the
+  ``dnd.updated`` receiver, no expiry) and ``presence_ext`` (hash extension id -> the line state and
+  presence last published, so a repeat is not published again).
 
 Writes are single Lua scripts, so two events handled at once (two gateways, or a register racing
 its own expiry) leave consistent data. Entries clean themselves up: a registration is gone when
@@ -23,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache, wraps
 from typing import Any, TypeVar
 
@@ -131,8 +134,112 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return old
 """
 
+# One extension's line state and presence ([DFN] §1.10), with the last value published kept per tenant
+# (``presence_ext``: extension id -> "<line state>|<presence>", and "#seq", raised on every change so the
+# gateway can order changes it evaluated concurrently). The facts are read over the extension's devices and
+# mapped through the table of ``telephony.directory.presence.derivation_table()`` (the only definition,
+# spliced in as a Lua table when the script is built); which leg counts as ringing mirrors ``presence.leg_activity``.
+# KEYS: reg, reg_exp, chan, dnd, presence_ext. ARGV: now, extension id, dnd ("1" on, "0" off, "" unchanged),
+# key ttl, then the extension's SIP user names. Returns {value, seq} when the value changed, else nil.
+_EXTENSION_PRESENCE = """
+local derivation = DERIVATION_TABLE
+local devices = {}
+for i = 5, #ARGV do devices[ARGV[i]] = true end
+local registered, app, ringing, busy, dnd = '0', '0', '0', '0', '0'
+for _, member in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local sep = string.find(member, '|', 1, true)
+  if sep and devices[string.sub(member, 1, sep - 1)] then
+    local expires = redis.call('ZSCORE', KEYS[2], member)
+    if expires and tonumber(expires) > tonumber(ARGV[1]) then
+      registered = '1'
+      local stored = cjson.decode(redis.call('HGET', KEYS[1], member))
+      if stored['app'] == true or string.find(string.lower(tostring(stored['contact'])), ';transport=ws', 1, true) then
+        app = '1'
+      end
+    end
+  end
+end
+for _, value in ipairs(redis.call('HVALS', KEYS[3])) do
+  local leg = cjson.decode(value)
+  if type(leg['sip_username']) == 'string' and devices[leg['sip_username']] then
+    if leg['state'] == 'ringing' and leg['direction'] == 'outbound' then ringing = '1' else busy = '1' end
+  end
+end
+if ARGV[3] == '1' then redis.call('SADD', KEYS[4], ARGV[2]) elseif ARGV[3] == '0' then redis.call('SREM', KEYS[4], ARGV[2]) end
+if redis.call('SISMEMBER', KEYS[4], ARGV[2]) == 1 then dnd = '1' end
+local derived = derivation[registered .. app .. ringing .. busy .. dnd]
+if redis.call('HGET', KEYS[5], ARGV[2]) == derived then return nil end
+redis.call('HSET', KEYS[5], ARGV[2], derived)
+local seq = redis.call('HINCRBY', KEYS[5], '#seq', 1)
+redis.call('EXPIRE', KEYS[5], ARGV[4])
+return {derived, seq}
+"""
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+@cache
+def _extension_presence_script() -> str:
+    from telephony.directory.presence import derivation_table
+
+    # A Lua table literal; keys and values are digits, letters and "|" only (checked), so nothing needs quoting.
+    entries = []
+    for code, value in sorted(derivation_table().items()):
+        if not (code.isdigit() and value.replace("|", "").replace("_", "").isalpha()):
+            raise ValueError(f"unexpected derivation table entry {code!r}: {value!r}")
+        entries.append(f'["{code}"]="{value}"')
+    return _EXTENSION_PRESENCE.replace("DERIVATION_TABLE", "{" + ",".join(entries) + "}")
+
+
+# A write script followed, in the same script (so in the same round trip), by the extension presence
+# script: ARGV[1] and ARGV[2] say how many of the keys and further arguments are the write's; the rest
+# are the presence script's (none: no presence). Returns {the write's result, the presence change or nil}.
+_WITH_PRESENCE = """
+local function write(KEYS, ARGV)
+WRITE_SCRIPT
+end
+local function presence(KEYS, ARGV)
+PRESENCE_SCRIPT
+end
+local nkeys, nargs = tonumber(ARGV[1]), tonumber(ARGV[2])
+local wkeys, pkeys, wargs, pargs = {}, {}, {}, {}
+for i = 1, #KEYS do
+  if i <= nkeys then wkeys[#wkeys + 1] = KEYS[i] else pkeys[#pkeys + 1] = KEYS[i] end
+end
+for i = 3, #ARGV do
+  if i <= nargs + 2 then wargs[#wargs + 1] = ARGV[i] else pargs[#pargs + 1] = ARGV[i] end
+end
+local result = write(wkeys, wargs)
+local changed = false
+if #pkeys > 0 then changed = presence(pkeys, pargs) or false end
+return {result or false, changed}
+"""
+
+
+@cache
+def _with_presence(write_script: str) -> str:
+    return _WITH_PRESENCE.replace("WRITE_SCRIPT", write_script).replace("PRESENCE_SCRIPT", _extension_presence_script())
+
+
+# An extension whose presence a write should derive: its id and the SIP user names of all its devices.
+ExtensionDevices = tuple[str, Sequence[str]]
+
+
+def _presence_keys(tenant_id: str) -> list[str]:
+    return [*_reg_keys(tenant_id), _key(tenant_id, "chan"), _key(tenant_id, "dnd"), _key(tenant_id, "presence_ext")]
+
+
+def _presence_args(extension_id: str, sip_users: Any, dnd: bool | None, now: float) -> list[Any]:
+    flag = "" if dnd is None else ("1" if dnd else "0")
+    return [now, extension_id, flag, KEY_TTL_SECONDS, *sip_users]
+
+
+def _presence_result(result: Any) -> tuple[str, int] | None:
+    if not result:
+        return None
+    return _text(result[0]), int(result[1])
+
 
 # How long a tenant's keys live after its last event (longer than any registration or call).
 KEY_TTL_SECONDS = 2 * 86400
@@ -250,46 +357,115 @@ def presence(tenant_id: str) -> dict[str, str]:
     return {_text(k): _text(v) for k, v in client.hgetall(_key(str(tenant_id), "presence")).items()}
 
 
+def update_extension_presence(
+    tenant_id: str, extension_id: str, sip_users: Any, *, dnd: bool | None = None, now: float | None = None
+) -> tuple[str, int] | None:
+    """Store the extension's DND flag (when given), derive its line state and presence from live state and
+    remember it: ``("<line state>|<presence>", seq)`` when that differs from the last one, else None.
+
+    For the web processes (the DND receiver); raises ``redis.RedisError``, and answers None without Redis.
+    """
+    client = _sync()
+    if client is None:
+        return None
+    result = client.eval(
+        _extension_presence_script(),
+        5,
+        *_presence_keys(str(tenant_id)),
+        *_presence_args(str(extension_id), sip_users, dnd, time.time() if now is None else now),
+    )
+    return _presence_result(result)
+
+
 # --- writers (async: the switch gateway) -------------------------------------------------
 class LiveStateWriter:
     """The gateway's handle on live state: one async Redis connection pool, scripts loaded once."""
 
     def __init__(self, url: str | None = None) -> None:
         self.redis = aioredis.Redis.from_url(url or settings.REDIS_URL)
-        self._register = self.redis.register_script(_REGISTER)
-        self._unregister = self.redis.register_script(_UNREGISTER)
-        self._channel_update = self.redis.register_script(_CHANNEL_UPDATE)
-        self._channel_end = self.redis.register_script(_CHANNEL_END)
+        # Each write runs with the extension presence script in the same call (see _WITH_PRESENCE).
+        self._register = self.redis.register_script(_with_presence(_REGISTER))
+        self._unregister = self.redis.register_script(_with_presence(_UNREGISTER))
+        self._channel_update = self.redis.register_script(_with_presence(_CHANNEL_UPDATE))
+        self._channel_end = self.redis.register_script(_with_presence(_CHANNEL_END))
         self._presence = self.redis.register_script(_PRESENCE)
 
     async def close(self) -> None:
         await self.redis.aclose()
 
+    async def _write(
+        self, script: Any, tenant_id: str, keys: list[str], args: list[Any], extension: ExtensionDevices | None, now: float
+    ) -> tuple[Any, tuple[str, int] | None]:
+        """Run a write script, then (same script, same round trip) derive ``extension``'s presence."""
+        extra_keys: list[str] = []
+        extra_args: list[Any] = []
+        if extension is not None:
+            extra_keys = _presence_keys(tenant_id)
+            extra_args = _presence_args(extension[0], extension[1], None, now)
+        result, changed = await script(keys=[*keys, *extra_keys], args=[len(keys), len(args), *args, *extra_args])
+        return result, _presence_result(changed)
+
+    async def register_and_derive(
+        self,
+        tenant_id: str,
+        sip_user: str,
+        call_id: str,
+        contact: dict[str, Any],
+        *,
+        now: float,
+        extension: ExtensionDevices | None,
+    ) -> tuple[bool, tuple[str, int] | None]:
+        """Store one registration (``contact`` holds ``expires_at``): (True when it is new, presence change)."""
+        member = f"{sip_user}|{call_id}"
+        args = [member, json.dumps({**contact, "call_id": call_id}), contact["expires_at"], now, KEY_TTL_SECONDS]
+        existed, changed = await self._write(self._register, tenant_id, _reg_keys(tenant_id), args, extension, now)
+        return not existed, changed
+
     async def register(self, tenant_id: str, sip_user: str, call_id: str, contact: dict[str, Any], *, now: float) -> bool:
         """Store one registration (``contact`` holds ``expires_at``); True when it is new."""
-        member = f"{sip_user}|{call_id}"
-        existed = await self._register(
-            keys=_reg_keys(tenant_id),
-            args=[member, json.dumps({**contact, "call_id": call_id}), contact["expires_at"], now, KEY_TTL_SECONDS],
-        )
-        return not existed
+        return (await self.register_and_derive(tenant_id, sip_user, call_id, contact, now=now, extension=None))[0]
+
+    async def unregister_and_derive(
+        self,
+        tenant_id: str,
+        sip_user: str,
+        call_id: str = "",
+        contact: str = "",
+        *,
+        now: float,
+        extension: ExtensionDevices | None,
+    ) -> tuple[tuple[int, int], tuple[str, int] | None]:
+        """Drop a registration by call-id or contact (all of the user's when both are empty):
+        ((gone, remaining), presence change)."""
+        args = [sip_user, call_id, contact]
+        counts, changed = await self._write(self._unregister, tenant_id, _reg_keys(tenant_id), args, extension, now)
+        return (int(counts[0]), int(counts[1])), changed
 
     async def unregister(self, tenant_id: str, sip_user: str, call_id: str = "", contact: str = "") -> tuple[int, int]:
         """Drop a registration by call-id or contact (all of the user's when both are empty): (gone, remaining)."""
-        removed, remaining = await self._unregister(keys=_reg_keys(tenant_id), args=[sip_user, call_id, contact])
-        return int(removed), int(remaining)
+        return (await self.unregister_and_derive(tenant_id, sip_user, call_id, contact, now=time.time(), extension=None))[0]
+
+    async def channel_update_and_derive(
+        self, tenant_id: str, uuid: str, data: dict[str, Any], *, outside: bool, now: float, extension: ExtensionDevices | None
+    ) -> tuple[bool, tuple[str, int] | None]:
+        """Merge ``data`` into the channel's entry: (True when the channel is new, presence change)."""
+        args = [uuid, json.dumps(data), now, "1" if outside else "0", KEY_TTL_SECONDS, _stale_before(now)]
+        created, changed = await self._write(self._channel_update, tenant_id, _chan_keys(tenant_id), args, extension, now)
+        return bool(created), changed
 
     async def channel_update(self, tenant_id: str, uuid: str, data: dict[str, Any], *, outside: bool, now: float) -> bool:
         """Merge ``data`` into the channel's entry; True when the channel is new."""
-        created = await self._channel_update(
-            keys=_chan_keys(tenant_id),
-            args=[uuid, json.dumps(data), now, "1" if outside else "0", KEY_TTL_SECONDS, _stale_before(now)],
-        )
-        return bool(created)
+        return (await self.channel_update_and_derive(tenant_id, uuid, data, outside=outside, now=now, extension=None))[0]
+
+    async def channel_end_and_derive(
+        self, tenant_id: str, uuid: str, *, now: float, extension: ExtensionDevices | None
+    ) -> tuple[dict[str, Any] | None, tuple[str, int] | None]:
+        """Drop the channel: (its stored entry or None, presence change)."""
+        stored, changed = await self._write(self._channel_end, tenant_id, _chan_keys(tenant_id), [uuid], extension, now)
+        return (json.loads(stored) if stored else None), changed
 
     async def channel_end(self, tenant_id: str, uuid: str) -> dict[str, Any] | None:
-        stored = await self._channel_end(keys=_chan_keys(tenant_id), args=[uuid])
-        return json.loads(stored) if stored else None
+        return (await self.channel_end_and_derive(tenant_id, uuid, now=time.time(), extension=None))[0]
 
     async def set_presence(self, tenant_id: str, sip_user: str, state: str) -> str | None:
         """Store a presence state; returns the previous one (None when unknown)."""

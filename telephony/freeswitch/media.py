@@ -101,8 +101,15 @@ def media_endpoint(request: HttpRequest, tenant_id: uuid.UUID, media_id: uuid.UU
         return HttpResponse("unauthorized\n", status=401, content_type="text/plain", headers={"WWW-Authenticate": "Basic"})
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     media = MediaFile.objects.for_tenant(tenant).filter(pk=media_id).first() if tenant is not None else None
-    if media is None or not media.converted:
+    converted = media.converted if media is not None else None
+    if media is None and tenant is not None:
+        # A company mailbox's uploaded greeting, named by its greeting id (telephony.voicemail).
+        from telephony.voicemail.models import CompanyMailbox
+
+        mailbox = CompanyMailbox.objects.for_tenant(tenant).filter(greeting_id=media_id).first()
+        converted = mailbox.greeting_converted if mailbox is not None else None
+    if not converted:
         return HttpResponseNotFound("not found\n", content_type="text/plain")
-    response = FileResponse(media.converted.open("rb"), content_type="audio/wav")
+    response = FileResponse(converted.open("rb"), content_type="audio/wav")
     response["Cache-Control"] = f"private, max-age={MEDIA_MAX_AGE}"
     return response

@@ -27,6 +27,7 @@ EXAMPLE = {
     "no_answer_group": None,
     "no_answer_number": "",
     "no_answer_announcement": None,
+    "no_answer_mailbox": None,
     "summary": "The members' phones ring 3 times in turn for 3 cycles before the no-answer rules apply. ...",
 }
 
@@ -39,6 +40,11 @@ class HuntGroupSerializer(CentrexModelSerializer):
     ring_tone = serializers.UUIDField(allow_null=True, required=False, help_text="A ring-tone media file; null for the default.")
     no_answer_group = serializers.UUIDField(allow_null=True, required=False)
     no_answer_announcement = serializers.UUIDField(allow_null=True, required=False)
+    no_answer_mailbox = serializers.UUIDField(
+        allow_null=True,
+        required=False,
+        help_text="With no_answer_action voicemail: a company mailbox (company-mailboxes) that is not off.",
+    )
     summary = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,6 +62,7 @@ class HuntGroupSerializer(CentrexModelSerializer):
             "no_answer_group",
             "no_answer_number",
             "no_answer_announcement",
+            "no_answer_mailbox",
             "summary",
         ]
         read_only_fields = ["id", "summary"]
@@ -74,6 +81,7 @@ class HuntGroupSerializer(CentrexModelSerializer):
             "no_answer_group": str(instance.no_answer_group_id) if instance.no_answer_group_id else None,
             "no_answer_number": instance.no_answer_number,
             "no_answer_announcement": str(instance.no_answer_announcement_id) if instance.no_answer_announcement_id else None,
+            "no_answer_mailbox": str(instance.no_answer_mailbox_id) if instance.no_answer_mailbox_id else None,
             "summary": self.get_summary(instance),
         }
 
@@ -95,6 +103,7 @@ def _input(data: dict[str, Any], current: HuntGroup | None = None) -> services.G
             "no_answer_group": current.no_answer_group_id,
             "no_answer_number": current.no_answer_number,
             "no_answer_announcement": current.no_answer_announcement_id,
+            "no_answer_mailbox": current.no_answer_mailbox_id,
         }
         base.update(data)
         data = base

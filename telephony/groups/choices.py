@@ -16,4 +16,6 @@ class NoAnswerAction(models.TextChoices):
     GROUP = "group", _("Divert to a group")
     NUMBER = "number", _("Divert to a number")
     ANNOUNCEMENT = "announcement", _("Divert to an announcement")
+    # A number's company voicemail "counts as a group" ([VTX] §2.4, §2.8).
+    VOICEMAIL = "voicemail", _("Divert to the voicemail of a number")
     HANGUP = "hangup", _("End the call")

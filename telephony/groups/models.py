@@ -47,6 +47,14 @@ class HuntGroup(TenantOwned):
     no_answer_announcement = models.ForeignKey(
         "media.MediaFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("announcement")
     )
+    no_answer_mailbox = models.ForeignKey(
+        "voicemail.CompanyMailbox",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("divert to the voicemail of"),
+    )
 
     class Meta:
         ordering = ["short_number"]

@@ -14,7 +14,7 @@ from tenants.models import Tenant
 def groups(tenant: Tenant) -> QuerySet[HuntGroup]:
     return (
         HuntGroup.objects.for_tenant(tenant)
-        .select_related("ring_tone", "no_answer_group", "no_answer_announcement")
+        .select_related("ring_tone", "no_answer_group", "no_answer_announcement", "no_answer_mailbox__phone_number")
         .prefetch_related(Prefetch("members", queryset=GroupMember.objects.select_related("extension")))
     )
 

@@ -46,6 +46,7 @@ class GroupInput:
     no_answer_group: Id | None = None
     no_answer_number: str = ""
     no_answer_announcement: Id | None = None
+    no_answer_mailbox: Id | None = None  # a company mailbox (NoAnswerAction.VOICEMAIL)
 
 
 def _state(group: HuntGroup) -> dict[str, object]:
@@ -61,6 +62,7 @@ def _state(group: HuntGroup) -> dict[str, object]:
         "no_answer_group": str(group.no_answer_group_id) if group.no_answer_group_id else None,
         "no_answer_number": group.no_answer_number,
         "no_answer_announcement": str(group.no_answer_announcement_id) if group.no_answer_announcement_id else None,
+        "no_answer_mailbox": str(group.no_answer_mailbox_id) if group.no_answer_mailbox_id else None,
     }
 
 
@@ -71,6 +73,21 @@ def _tenant_media(tenant: Tenant, media_id: Id | None, kind: str, field: str, er
     if media is None:
         errors[field] = [_("Choose one of your own files of the right kind.")]
     return media
+
+
+def _tenant_mailbox(tenant: Tenant, mailbox_id: Id | None, errors: dict[str, list[str]]) -> object:
+    """A company mailbox of one of the tenant's numbers that takes calls (on, or greeting only)."""
+    from telephony.voicemail.choices import MailboxState
+    from telephony.voicemail.selectors import mailboxes
+
+    mailbox = mailboxes(tenant).filter(pk=mailbox_id).first() if mailbox_id and _is_uuid(mailbox_id) else None
+    if mailbox is None:
+        errors["no_answer_mailbox"] = [_("Choose the voicemail of one of your numbers.")]
+    elif mailbox.state == MailboxState.OFF:
+        errors["no_answer_mailbox"] = [
+            _("The voicemail of %(number)s is switched off. Switch it on first.") % {"number": mailbox.phone_number.number}
+        ]
+    return mailbox
 
 
 def _is_uuid(value: Id) -> bool:
@@ -125,6 +142,7 @@ def _validate(tenant: Tenant, data: GroupInput, group: HuntGroup | None) -> tupl
         "no_answer_group": None,
         "no_answer_number": "",
         "no_answer_announcement": None,
+        "no_answer_mailbox": None,
     }
     action = data.no_answer_action
     if action == NoAnswerAction.GROUP:
@@ -151,6 +169,8 @@ def _validate(tenant: Tenant, data: GroupInput, group: HuntGroup | None) -> tupl
         )
         if data.no_answer_announcement is None:
             errors["no_answer_announcement"] = [_("Choose an announcement.")]
+    elif action == NoAnswerAction.VOICEMAIL:
+        fields["no_answer_mailbox"] = _tenant_mailbox(tenant, data.no_answer_mailbox, errors)
     elif action != NoAnswerAction.HANGUP:
         errors["no_answer_action"] = [_("Unknown no-answer rule.")]
     if errors:

@@ -56,6 +56,8 @@ def no_answer_text(group: HuntGroup) -> str:
         return _("Divert to %(number)s") % {"number": group.no_answer_number}
     if group.no_answer_action == NoAnswerAction.ANNOUNCEMENT and group.no_answer_announcement is not None:
         return _("Play the announcement %(name)s") % {"name": group.no_answer_announcement.name}
+    if group.no_answer_action == NoAnswerAction.VOICEMAIL and group.no_answer_mailbox is not None:
+        return _("Voicemail of %(number)s") % {"number": group.no_answer_mailbox.phone_number.number}
     return _("End the call")
 
 

@@ -43,7 +43,7 @@ def test_dial_unreadable_or_unavailable_code_answers_error_and_changes_nothing(
 ) -> None:
     # given
     before = audit_count(site)
-    # when 1001 dials a code that cannot be read (or intercom, which is not offered yet)
+    # when 1001 dials a code that cannot be read (or intercom to 33, an extension that does not exist)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         rendered = dial("1001", destination)
     # then the error tone and a refusal; nothing is written and nothing is sent to the switch

@@ -37,7 +37,7 @@ class Captured:
         self.events.extend(batch)
 
     def names(self) -> list[tuple[str, str | None, str | None]]:
-        return [(e.name, e.data.get("sip_username"), e.user) for e in self.events]
+        return [(e.name, e.data.get("sip_username") or e.data.get("extension"), e.user) for e in self.events]
 
 
 async def _gateway(node: SwitchNode) -> tuple[Gateway, Captured]:
@@ -73,38 +73,50 @@ async def test_gateway_replayed_bridged_call_publishes_registrations_calls_and_p
     assert all(e.tenant == tenant for e in captured.events)
     assert captured.names() == [
         ("registration.changed", "1001", None),
+        ("presence.changed", "1001", None),
         ("registration.changed", "1002", None),
+        ("presence.changed", "1002", None),
         ("call.started", "1001", u1001),
         ("presence.changed", "1001", None),
         ("call.started", "1002", u1002),
         ("presence.changed", "1002", None),
         ("call.answered", "1002", u1002),
         ("presence.changed", "1002", None),
-        ("call.answered", "1001", u1001),
-        ("presence.changed", "1001", None),
-        ("presence.changed", "1002", None),
-        ("presence.changed", "1001", None),
+        ("call.answered", "1001", u1001),  # 1001 placed the call: busy since it started, nothing new
         ("call.ended", "1002", u1002),
-        ("call.ended", "1001", u1001),
         ("presence.changed", "1002", None),
-        ("registration.changed", "1002", None),
+        ("call.ended", "1001", u1001),
         ("presence.changed", "1001", None),
+        ("registration.changed", "1002", None),
+        ("presence.changed", "1002", None),
         ("registration.changed", "1001", None),
+        ("presence.changed", "1001", None),
     ]
-    started = captured.events[2]
+    started = captured.events[4]
     assert (started.data["uuid"], started.data["extension"], started.data["destination"]) == (CALLER, "1001", "1002")
     ended = captured.events[13]
     assert ended.data["hangup_cause"] == "NORMAL_CLEARING" and ended.data["answered"] is True
-    assert [e.data["state"] for e in captured.events if e.type == "presence"] == [
-        "ringing",
-        "ringing",
-        "busy",
-        "busy",
-        "idle",
-        "idle",
-        "offline",
-        "offline",
+    # presence per extension: the callee 1002 rings, is busy, is free again, goes offline; PRESENCE_IN and
+    # the bridge repeat what is known and give nothing
+    presence = [e.data for e in captured.events if e.type == "presence"]
+    assert [(p["extension"], p["line_state"], p["presence"]) for p in presence] == [
+        ("1001", "free", "line_free"),
+        ("1002", "free", "line_free"),
+        ("1001", "busy", "busy"),
+        ("1002", "ringing", "line_free"),
+        ("1002", "busy", "busy"),
+        ("1002", "free", "line_free"),
+        ("1001", "free", "line_free"),
+        ("1002", "offline", "offline"),
+        ("1001", "offline", "offline"),
     ]
+    assert presence[0] == {
+        "extension": "1001",
+        "extension_id": str(site_a.extensions["1001"].pk),
+        "user_id": u1001,
+        "line_state": "free",
+        "presence": "line_free",
+    }
     assert [e.data["registered"] for e in captured.events if e.type == "registration"] == [True, True, False, False]
     # the call and the registrations are over: live state is empty again
     assert await sync_to_async(livestate.registrations)(tenant) == {}
@@ -138,6 +150,7 @@ async def test_gateway_midway_live_state_shows_registrations_and_the_bridged_cal
             "user_agent": "SIPp-fixture",
             "expires_at": now + 300,
             "node": "fs1",
+            "app": False,  # a desk phone over UDP, not a browser over WSS
             "call_id": "1-19447@127.0.0.1",
         }
     ]
@@ -186,8 +199,12 @@ async def test_gateway_tenant_id_variable_wins_over_the_domain(site_a: Site, sit
     register = register | {"tenant_id": str(site_b.tenant.pk)}
     # when
     published = await gateway.handle(register)
-    # then the registration belongs to tenant B only
-    assert [e.tenant for e in published] == [str(site_b.tenant.pk)]
+    # then the registration (and the presence of B's extension 1001) belongs to tenant B only
+    assert [(e.name, e.tenant) for e in published] == [
+        ("registration.changed", str(site_b.tenant.pk)),
+        ("presence.changed", str(site_b.tenant.pk)),
+    ]
+    assert published[1].data["extension_id"] == str(site_b.extensions["1001"].pk)
     assert set(await sync_to_async(livestate.registrations)(str(site_b.tenant.pk))) == {"1001"}
     assert await sync_to_async(livestate.registrations)(str(site_a.tenant.pk)) == {}
 
@@ -203,7 +220,7 @@ async def test_gateway_group_call_and_shared_device_events(site_a: Site) -> None
     # when it reaches the gateway
     published = await gateway.handle(answer | {"variable_centrex_group_id": group_id})
     # then the personal call.answered names the group (the groups' rotation follows it)
-    assert [(e.name, e.user, e.data["group_id"]) for e in published] == [
+    assert [(e.name, e.user, e.data["group_id"]) for e in published if e.type == "call"] == [
         ("call.answered", str(site_a.users["1001"].pk), group_id)
     ]
     # and the same event on 1003, a device without a user, is the tenant's call event
@@ -213,8 +230,10 @@ async def test_gateway_group_call_and_shared_device_events(site_a: Site) -> None
     }
     published = await gateway.handle(shared)
     assert [(e.name, e.tenant, e.user, e.data["extension"]) for e in published] == [
-        ("call.answered", str(site_a.tenant.pk), None, "1003")
+        ("call.answered", str(site_a.tenant.pk), None, "1003"),
+        ("presence.changed", str(site_a.tenant.pk), None, "1003"),
     ]
+    assert (published[1].data["user_id"], published[1].data["line_state"]) == (None, "busy")
 
 
 async def test_gateway_two_registrations_at_once_are_both_kept(site_a: Site) -> None:
@@ -225,10 +244,11 @@ async def test_gateway_two_registrations_at_once_are_both_kept(site_a: Site) -> 
     second = first | {"call-id": "2-99999@127.0.0.1", "network-port": "5064"}
     # when both are handled concurrently
     results = await asyncio.gather(gateway.handle(first), gateway.handle(second))
-    # then both contacts are registered and both were new
+    # then both contacts are registered and both were new; the extension's line became free once
     contacts = (await sync_to_async(livestate.registrations)(str(site_a.tenant.pk)))["1001"]
     assert sorted(c["network_port"] for c in contacts) == [5062, 5064]
-    assert [len(r) for r in results] == [1, 1]
+    assert [e.name for r in results for e in r].count("registration.changed") == 2
+    assert [e.data["line_state"] for r in results for e in r if e.type == "presence"] == ["free"]
 
 
 async def test_gateway_reconnects_after_the_node_hangs_up(site_a: Site) -> None:
@@ -297,8 +317,10 @@ async def test_handle_batch_gives_the_same_events_in_the_same_order_as_one_by_on
     batched = await Gateway(node, publish=Captured()).handle_batch(events)
     one_by_one = [d for e in as_b for d in await Gateway(node, publish=Captured()).handle(e)]
     # then
-    assert [(e.name, e.data.get("sip_username")) for e in batched] == [(e.name, e.data.get("sip_username")) for e in one_by_one]
-    assert len(batched) == 18
+    assert [(e.name, e.data.get("sip_username"), e.data.get("line_state")) for e in batched] == [
+        (e.name, e.data.get("sip_username"), e.data.get("line_state")) for e in one_by_one
+    ]
+    assert len(batched) == 19
 
 
 def test_switch_gateway_command_unknown_node_is_an_error(db: None) -> None:

@@ -72,20 +72,29 @@ async def test_gateway_events_reach_only_their_tenant_and_personal_ones_only_the
         gateway = Gateway(await sync_to_async(make_node)(8021))
         # when the gateway handles the recorded registration of 1001@tenant-a.example
         await _handle(gateway, register)
-        # then both of A's users get it, B's user does not
+        # then both of A's users get it (and 1001's new presence, a tenant event too), B's user does not
         for ws in (a1001, a1002):
             received = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert (received["type"], received["op"], received["tenant"]) == ("registration", "changed", str(site_a.tenant.pk))
             assert received["data"]["sip_username"] == "1001"
+            received = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert (received["type"], received["data"]["extension"]) == ("presence", "1001")
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(b1001.recv(), 1)
         # when 1001 starts a call (the recorded CHANNEL_CREATE of the caller's leg)
         await _handle(gateway, caller_leg)
-        # then only 1001's user gets the personal call event
+        # then only 1001's user gets the personal call event; the presence (busy) goes to all of A's users
         received = json.loads(await asyncio.wait_for(a1001.recv(), 5))
         assert (received["type"], received["op"], received["user"]) == ("call", "started", str(site_a.users["1001"].pk))
         assert received["data"]["destination"] == "1002"
-        for ws in (a1002, b1001):
+        for ws in (a1001, a1002):
+            received = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert (received["type"], received["data"]["line_state"], received["data"]["presence"]) == (
+                "presence",
+                "busy",
+                "busy",
+            )
+        for ws in (a1001, a1002, b1001):
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(ws.recv(), 1)
         await gateway.writer.close()

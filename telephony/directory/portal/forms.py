@@ -71,10 +71,81 @@ class DeviceForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False, help_text=_("e.g. Desk phone, Softphone"))
     max_registrations = forms.IntegerField(label=_("Maximum registrations"), min_value=1, max_value=10, initial=1)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_primary = forms.BooleanField(
+        label=_("Primary device"),
+        required=False,
+        help_text=_("Intercom calls and queue calls reach the extension on this device only."),
+    )
+    intercom = forms.BooleanField(
+        label=_("Intercom device"),
+        required=False,
+        help_text=_("Answers intercom calls (*80) at once when it is the primary device."),
+    )
+    dnd = forms.BooleanField(
+        label=_("Do not disturb on this device"),
+        required=False,
+        help_text=_("This device does not ring; the extension's other devices do. Needs the mobility option."),
+    )
 
     @classmethod
     def initial_from(cls, device: Device) -> dict[str, Any]:
-        return {"name": device.name, "max_registrations": device.max_registrations, "is_active": device.is_active}
+        return {
+            "name": device.name,
+            "max_registrations": device.max_registrations,
+            "is_active": device.is_active,
+            "is_primary": device.is_primary,
+            "intercom": device.intercom,
+            "dnd": device.dnd,
+        }
+
+
+class CallOptionsForm(forms.Form):
+    """An extension's call options and voicemail PIN ([DFN] §1.8), as the tenant admin sets them."""
+
+    call_waiting = forms.BooleanField(
+        label=_("Call waiting"),
+        required=False,
+        help_text=_("A further call during a call rings (with a short tone) instead of busy."),
+    )
+    intercom = forms.BooleanField(
+        label=_("Intercom"),
+        required=False,
+        help_text=_("Callers may dial *80 and this extension to be put straight through to its primary device."),
+    )
+    primary_device = forms.ModelChoiceField(label=_("Primary device"), queryset=Device.objects.none(), required=False)
+    parallel_ring_target = forms.CharField(
+        label=_("Parallel ringing"),
+        max_length=30,
+        required=False,
+        help_text=_("An extension or an outside number that rings together with this extension; empty for none."),
+    )
+    voicemail_pin = forms.CharField(
+        label=_("New voicemail PIN"),
+        max_length=30,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("4 to 10 digits, not one digit repeated, not the extension number. Empty keeps the PIN."),
+    )
+    clear_voicemail_pin = forms.BooleanField(label=_("Remove the voicemail PIN"), required=False)
+
+    def __init__(self, *args: Any, extension: Extension, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        devices = _choice(self, "primary_device")
+        devices.queryset = Device.objects.for_tenant(extension.tenant).filter(extension=extension)
+        devices.empty_label = None
+
+    @classmethod
+    def initial_from(cls, extension: Extension) -> dict[str, Any]:
+        primary = next((device.pk for device in extension.devices.all() if device.is_primary), None)
+        parallel = (
+            extension.parallel_ring_extension.number if extension.parallel_ring_extension else extension.parallel_ring_number
+        )
+        return {
+            "call_waiting": extension.call_waiting,
+            "intercom": extension.intercom,
+            "primary_device": primary,
+            "parallel_ring_target": parallel,
+        }
 
 
 class PhoneNumberRouteForm(forms.Form):

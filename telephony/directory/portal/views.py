@@ -19,12 +19,14 @@ from django.views.generic import FormView, ListView, TemplateView
 from telephony.directory import selectors, services
 from telephony.directory.models import Device, Extension, PhoneNumber
 from telephony.directory.portal.forms import (
+    CallOptionsForm,
     DeviceForm,
     ExtensionCreateForm,
     ExtensionForm,
     PhoneNumberRouteForm,
     TelephonySettingsForm,
 )
+from telephony.directory.presence import LineState, Presence
 from tenants.portal.access import TenantAdminRequiredMixin
 from tenants.portal.forms import add_service_errors
 
@@ -43,7 +45,8 @@ def _password_page(request: HttpRequest, device: Device, password: str, *, creat
 
 
 class ExtensionListView(TenantAdminRequiredMixin, ListView):
-    """Extensions with their devices and where each device is registered from right now."""
+    """Extensions with their devices, where each device is registered from right now, and each extension's
+    line state and presence ([DFN] §1.10), kept live over the WebSocket by ``directory/presence.js``."""
 
     template_name = "directory/extension_list.html"
     context_object_name = "extensions"
@@ -61,6 +64,10 @@ class ExtensionListView(TenantAdminRequiredMixin, ListView):
         page = context["page_obj"]
         ids = [extension.pk for extension in page.object_list] if page is not None else []
         context["rows"] = selectors.extension_rows(self.tenant, selectors.extensions(self.tenant).filter(pk__in=ids))
+        # Kept live by directory/presence.js from the tenant's presence.changed events (centrex.routing).
+        context["events_path"] = "/ws/events/"
+        context["line_states"] = LineState.choices
+        context["presences"] = Presence.choices
         return context
 
 
@@ -102,8 +109,31 @@ class ExtensionDetailView(TenantAdminRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         extension = kwargs.pop("extension", None) or self.get_extension()
         kwargs.setdefault("form", ExtensionForm(tenant=self.tenant, initial=ExtensionForm.initial_from(extension)))
+        kwargs.setdefault("options_form", CallOptionsForm(extension=extension, initial=CallOptionsForm.initial_from(extension)))
         row = selectors.extension_rows(self.tenant, selectors.extensions(self.tenant).filter(pk=extension.pk))[0]
         return super().get_context_data(extension=extension, row=row, **kwargs)
+
+    def _save_call_options(self, request: HttpRequest, extension: Extension) -> HttpResponse:
+        """Call waiting, intercom, primary device, parallel ringing and the voicemail PIN, in one transaction."""
+        form = CallOptionsForm(request.POST, extension=extension)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(extension=extension, options_form=form))
+        data = dict(form.cleaned_data)
+        pin, clear_pin = data.pop("voicemail_pin"), data.pop("clear_voicemail_pin")
+        if data["primary_device"] is None:
+            del data["primary_device"]  # an extension without devices has none to choose
+        try:
+            with transaction.atomic():
+                services.check_update_call_options(self.tenant, actor=request.user, extension=extension, **data)
+                if pin or clear_pin:
+                    services.check_set_voicemail_pin(
+                        self.tenant, actor=request.user, extension=extension, pin=None if clear_pin else pin
+                    )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.render_to_response(self.get_context_data(extension=extension, options_form=form))
+        messages.success(request, _("The call options were saved."))
+        return redirect("directory:extension-detail", extension_id=extension.pk)
 
     def post(self, request: HttpRequest, extension_id: str) -> HttpResponse:
         extension = self.get_extension()
@@ -116,6 +146,8 @@ class ExtensionDetailView(TenantAdminRequiredMixin, TemplateView):
                     messages.error(request, message)
                 return redirect("directory:extension-detail", extension_id=extension.pk)
             return _password_page(request, device, password, created=True)
+        if action == "call_options":
+            return self._save_call_options(request, extension)
         form = ExtensionForm(request.POST, tenant=self.tenant)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(extension=extension, form=form))

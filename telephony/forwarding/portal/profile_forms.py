@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from telephony.forwarding.choices import NO_ANSWER_SECONDS, PROFILE_SLOTS, ForwardCondition, ForwardTarget
+from telephony.forwarding.choices import NO_ANSWER_SECONDS, PROFILE_SLOTS, ForwardCondition, ForwardTarget, SelectiveMatch
 from telephony.forwarding.models import ForwardingProfile
 
 
@@ -43,3 +43,53 @@ class RuleForm(forms.Form):
     def __init__(self, *args: Any, profiles: Sequence[ForwardingProfile] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["profile"].choices = [(str(p.pk), f"{p.slot} {p.name}") for p in profiles]
+
+
+class SelectiveRuleForm(forms.Form):
+    """A rule of a (non-default) profile for some callers: who, then "let through" or a condition and target."""
+
+    profile = forms.ChoiceField(label=_("Profile"), help_text=_("Not the default profile."))
+    match = forms.ChoiceField(label=_("Callers"), choices=SelectiveMatch.choices)
+    extension = forms.ChoiceField(label=_("Extension"), required=False, help_text=_("For the callers 'An extension'."))
+    contact = forms.ChoiceField(label=_("Contact"), required=False, help_text=_("For the callers 'A contact'."))
+    prefix = forms.CharField(
+        label=_("Number or prefix"),
+        max_length=30,
+        required=False,
+        help_text=_("For the callers 'A number or prefix': e.g. +49, +4989 or a whole number; the longest match wins."),
+    )
+    allow = forms.BooleanField(
+        label=_("Always let these callers through"),
+        required=False,
+        help_text=_("The extension rings; condition and target are not used."),
+    )
+    condition = forms.ChoiceField(label=_("Condition"), choices=[("", "---"), *ForwardCondition.choices], required=False)
+    target = forms.ChoiceField(label=_("Target"), choices=[("", "---"), *ForwardTarget.choices], required=False)
+    number = forms.CharField(
+        label=_("Phone number or extension"),
+        max_length=30,
+        required=False,
+        help_text=_("For the target 'Phone number': an extension, or a number such as 089 2343123 or +49 89 2343123."),
+    )
+    no_answer_seconds = forms.TypedChoiceField(
+        label=_("No answer after"),
+        choices=[(s, _("%(seconds)s seconds") % {"seconds": s}) for s in NO_ANSWER_SECONDS],
+        coerce=int,
+        empty_value=None,
+        initial=20,
+        required=False,
+        help_text=_("Only for the condition 'No answer'."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        profiles: Sequence[ForwardingProfile] = (),
+        extensions: Sequence[Any] = (),
+        contacts: Sequence[Any] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].choices = [(str(p.pk), f"{p.slot} {p.name}") for p in profiles if not p.is_default]
+        self.fields["extension"].choices = [("", "---")] + [(str(e.pk), f"{e.number} {e.display_name}") for e in extensions]
+        self.fields["contact"].choices = [("", "---")] + [(str(c.pk), c.name) for c in contacts]

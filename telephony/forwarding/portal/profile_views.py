@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from telephony.directory.models import Extension
 from telephony.forwarding import selectors, services
 from telephony.forwarding.choices import ForwardCondition
-from telephony.forwarding.portal.profile_forms import ProfileForm, RuleForm
+from telephony.forwarding.portal.profile_forms import ProfileForm, RuleForm, SelectiveRuleForm
 from tenants.portal.access import TenantAdminRequiredMixin
 from tenants.portal.forms import add_service_errors
 
@@ -36,9 +36,11 @@ class ExtensionForwardingView(TenantAdminRequiredMixin, TemplateView):
         kwargs.setdefault("profile_form", ProfileForm(initial={"slot": _free_slot(profiles)}))
         active = next((str(p.pk) for p in profiles if p.is_active), None)
         kwargs.setdefault("rule_form", RuleForm(profiles=profiles, initial={"profile": active}))
+        kwargs.setdefault("selective_form", self._selective_form(extension, profiles))
         return super().get_context_data(
             extension=extension,
             profiles=profiles,
+            selective_rules=selectors.selective_rules(self.tenant, extension),
             conditions=ForwardCondition.choices,
             dnd=selectors.dnd_enabled(self.tenant, extension),
             **kwargs,
@@ -53,6 +55,8 @@ class ExtensionForwardingView(TenantAdminRequiredMixin, TemplateView):
             "delete": self._delete,
             "set_rule": self._set_rule,
             "clear_rule": self._clear_rule,
+            "set_selective": self._set_selective,
+            "delete_selective": self._delete_selective,
             "dnd": self._dnd,
         }.get(action)
         if handler is None:
@@ -122,6 +126,51 @@ class ExtensionForwardingView(TenantAdminRequiredMixin, TemplateView):
             messages.error(request, " ".join(error.messages))
             return redirect("forwarding:extension-forwarding", extension_id=extension.pk)
         return self._done(extension, _("The rule was removed."))
+
+    def _selective_form(self, extension: Extension, profiles: list[Any], data: Any = None) -> SelectiveRuleForm:
+        others = Extension.objects.for_tenant(self.tenant).exclude(pk=extension.pk).order_by("number")
+        return SelectiveRuleForm(
+            data,
+            profiles=profiles,
+            extensions=list(others),
+            contacts=list(selectors.selectable_contacts(self.tenant, extension, viewer=self.request.user)),
+        )
+
+    def _set_selective(self, request: HttpRequest, extension: Extension) -> HttpResponse:
+        form = self._selective_form(extension, selectors.extension_profiles(self.tenant, extension), request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            profile = selectors.get_profile(self.tenant, data["profile"], extension=extension)
+            allow = data["allow"]
+            try:
+                services.check_set_selective_rule(
+                    self.tenant,
+                    actor=request.user,
+                    profile=profile,
+                    selection=services.CallerSelection(
+                        match=data["match"],
+                        extension=data["extension"] or None,
+                        contact=data["contact"] or None,
+                        prefix=data["prefix"],
+                    ),
+                    allow=allow,
+                    condition="" if allow else data["condition"],
+                    target="" if allow else data["target"],
+                    number="" if allow else data["number"],
+                    no_answer_seconds=data["no_answer_seconds"]
+                    if not allow and data["condition"] == ForwardCondition.NO_ANSWER
+                    else None,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return self._done(extension, _("The selective rule was saved."))
+        return self.render_to_response(self.get_context_data(selective_form=form), status=400)
+
+    def _delete_selective(self, request: HttpRequest, extension: Extension) -> HttpResponse:
+        rule = selectors.get_selective_rule(self.tenant, request.POST.get("rule", ""), extension=extension)
+        services.check_delete_selective_rule(self.tenant, actor=request.user, rule=rule)
+        return self._done(extension, _("The selective rule was removed."))
 
     def _dnd(self, request: HttpRequest, extension: Extension) -> HttpResponse:
         on = request.POST.get("dnd") == "on"

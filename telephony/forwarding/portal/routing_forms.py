@@ -37,6 +37,8 @@ def target_choices(tenant: Tenant) -> list[tuple[str, Any]]:
         (_("Groups"), groups),
         (_("Extensions"), extensions),
         (_("Announcements"), announcements),
+        # The routed number's own company voicemail ([VTX] §2.3: it counts as a group).
+        ("voicemail:", _("Voicemail of this number")),
         ("hangup:", _("End the call")),
     ]
 

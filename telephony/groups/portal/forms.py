@@ -42,6 +42,7 @@ class GroupForm(forms.Form):
         label=_("Divert to number"), required=False, max_length=30, help_text=_("Must start with 0.")
     )
     no_answer_announcement = forms.ChoiceField(label=_("Announcement"), required=False)
+    no_answer_mailbox = forms.ChoiceField(label=_("Voicemail"), required=False)
 
     def __init__(self, *args: Any, tenant: Tenant, group: HuntGroup | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,6 +56,12 @@ class GroupForm(forms.Form):
         ]
         others = HuntGroup.objects.for_tenant(tenant).exclude(pk=group.pk if group else None)
         self.fields["no_answer_group"].choices = [("", "—")] + [(str(g.pk), f"{g.short_number} {g.name}") for g in others]
+        from telephony.voicemail.selectors import mailboxes
+
+        # The main number's voicemail "counts as a group" ([VTX] §2.4); one that is off is refused with a reason.
+        self.fields["no_answer_mailbox"].choices = [("", "—")] + [
+            (str(m.pk), _("Voicemail of %(number)s") % {"number": m.phone_number.number}) for m in mailboxes(tenant)
+        ]
 
     def clean_members(self) -> list[str]:
         numbers = [part for part in re.split(r"[\s,;]+", self.cleaned_data["members"]) if part]
@@ -80,4 +87,5 @@ class GroupForm(forms.Form):
             "no_answer_group": str(group.no_answer_group_id or ""),
             "no_answer_number": group.no_answer_number,
             "no_answer_announcement": str(group.no_answer_announcement_id or ""),
+            "no_answer_mailbox": str(group.no_answer_mailbox_id or ""),
         }

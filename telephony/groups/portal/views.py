@@ -20,7 +20,7 @@ from telephony.groups.portal.forms import GroupForm
 from tenants.portal.access import TenantAdminRequiredMixin
 from tenants.portal.forms import add_service_errors
 
-OPTIONAL_REFERENCES = {"ring_tone", "no_answer_group", "no_answer_announcement"}
+OPTIONAL_REFERENCES = {"ring_tone", "no_answer_group", "no_answer_announcement", "no_answer_mailbox"}
 
 
 def _group_input(data: dict[str, Any]) -> services.GroupInput:
