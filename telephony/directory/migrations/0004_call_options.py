@@ -5,13 +5,14 @@ from django.db import migrations, models
 
 
 def mark_first_devices_primary(apps, schema_editor):
-    """Every extension's first device (the oldest) becomes its primary device."""
+    """Every extension's first device (the oldest) becomes its primary device: one UPDATE for all."""
     Device = apps.get_model("directory", "Device")
-    seen = set()
-    for device in Device.objects.order_by("extension_id", "created_at", "sip_username").only("id", "extension_id"):
-        if device.extension_id not in seen:
-            seen.add(device.extension_id)
-            Device.objects.filter(pk=device.pk).update(is_primary=True)
+    first = (
+        Device.objects.filter(extension_id=models.OuterRef("extension_id"))
+        .order_by("created_at", "sip_username")
+        .values("pk")[:1]
+    )
+    Device.objects.filter(pk=models.Subquery(first)).update(is_primary=True)
 
 
 class Migration(migrations.Migration):
