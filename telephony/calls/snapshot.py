@@ -235,15 +235,15 @@ def live_state(tenant_id: str, *, call_on_trunk: bool = False, registered: bool 
 def line_state(tenant_id: str) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Which of the tenant's devices are registered and which are in a call (forwarding on busy / not registered).
 
-    Read only for calls to an extension that forwards on one of those conditions (two Redis round
-    trips). Here nobody registered means nobody, not "unknown": the rule is about exactly that.
-    ``(None, None)`` when the live state cannot be read.
+    Read only for calls whose plan says so (one Redis round trip). Here nobody registered means
+    nobody, not "unknown": the rule is about exactly that. ``(None, None)`` when the live state
+    cannot be read.
     """
     from telephony.freeswitch import livestate
 
     try:
-        registered = frozenset(livestate.registered_usernames(tenant_id))
-        presence: dict[str, str] = dict(livestate.presence(tenant_id))
+        users, presence = livestate.line_facts(tenant_id)
+        registered = frozenset(users)
     except REDIS_ERRORS:
         logger.warning("live state unavailable; busy / not-registered forwarding not checked", extra={"tenant": tenant_id})
         return None, None

@@ -83,6 +83,12 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 return redis.call('HGETALL', KEYS[1])
 """
 
+# KEYS: reg, reg_exp, presence. ARGV: now. Returns {registrations (as _REGISTRATIONS), presence hash}.
+_LINE_FACTS = (
+    _REGISTRATIONS.replace("return redis.call('HGETALL', KEYS[1])", "")
+    + "return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}\n"
+)
+
 # KEYS: chan, chan_seen, outside. ARGV: uuid, json (merged into the stored one), now, outside(0/1), key ttl, stale before
 _CHANNEL_UPDATE = """
 local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
@@ -270,6 +276,16 @@ def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
+@cache
+def _script(url: str, source: str) -> Any:
+    """A Lua script bound to the process's client: EVALSHA, loaded once (not the source with every call)."""
+    return _client(url).register_script(source)
+
+
+def _run(source: str, keys: list[str], args: list[Any]) -> Any:
+    return _script(settings.REDIS_URL, source)(keys=keys, args=args)
+
+
 def _sync() -> redis.Redis | None:
     return _client(settings.REDIS_URL) if settings.REDIS_URL else None
 
@@ -298,7 +314,7 @@ def registrations(tenant_id: str) -> dict[str, list[dict[str, Any]]]:
     client = _sync()
     if client is None:
         return {}
-    flat = client.eval(_REGISTRATIONS, 2, *_reg_keys(str(tenant_id)), time.time())
+    flat = _run(_REGISTRATIONS, _reg_keys(str(tenant_id)), [time.time()])
     result: dict[str, list[dict[str, Any]]] = {}
     for member, data in zip(flat[::2], flat[1::2], strict=True):
         user = _text(member).partition("|")[0]
@@ -334,7 +350,7 @@ def active_calls(tenant_id: str) -> list[dict[str, Any]]:
     if client is None:
         return []
     tenant_id = str(tenant_id)
-    client.eval(_OUTSIDE_COUNT, 3, *_chan_keys(tenant_id), _stale_before(time.time()))  # drops stale channels
+    _run(_OUTSIDE_COUNT, _chan_keys(tenant_id), [_stale_before(time.time())])  # drops stale channels
     channels = [json.loads(value) for value in client.hvals(_key(tenant_id, "chan"))]
     return sorted(channels, key=lambda c: (c.get("created_at", 0), c.get("uuid", "")))
 
@@ -345,7 +361,22 @@ def outside_call_count(tenant_id: str) -> int:
     client = _sync()
     if client is None:
         return 0
-    return int(client.eval(_OUTSIDE_COUNT, 3, *_chan_keys(str(tenant_id)), _stale_before(time.time())))
+    return int(_run(_OUTSIDE_COUNT, _chan_keys(str(tenant_id)), [_stale_before(time.time())]))
+
+
+def line_facts(tenant_id: str) -> tuple[set[str], dict[str, str]]:
+    """The registered SIP user names and each user's presence state, in one round trip.
+
+    For routing (busy / not-registered forwarding, call waiting): raises ``redis.RedisError``
+    instead of answering "nothing live", since here nobody registered would forward the call.
+    """
+    client = _sync()
+    if client is None:
+        return set(), {}
+    tenant_id = str(tenant_id)
+    registered, states = _run(_LINE_FACTS, [*_reg_keys(tenant_id), _key(tenant_id, "presence")], [time.time()])
+    users = {_text(member).partition("|")[0] for member in registered[::2]}
+    return users, {_text(user): _text(state) for user, state in zip(states[::2], states[1::2], strict=True)}
 
 
 @_nothing_live_on_error(dict)
@@ -368,11 +399,10 @@ def update_extension_presence(
     client = _sync()
     if client is None:
         return None
-    result = client.eval(
+    result = _run(
         _extension_presence_script(),
-        5,
-        *_presence_keys(str(tenant_id)),
-        *_presence_args(str(extension_id), sip_users, dnd, time.time() if now is None else now),
+        _presence_keys(str(tenant_id)),
+        _presence_args(str(extension_id), sip_users, dnd, time.time() if now is None else now),
     )
     return _presence_result(result)
 

@@ -14,9 +14,9 @@ which FreeSWITCH falls back to its own files. Requests that are not from a known
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from telephony.freeswitch import auth, cache
 
@@ -44,20 +44,57 @@ UNAUTHORIZED = Answer(401, "unauthorized\n", "text/plain; charset=utf-8", (("WWW
 BAD_REQUEST = Answer(400, "bad request\n", "text/plain; charset=utf-8")
 
 
-def parse_form(body: bytes) -> dict[str, str] | None:
+class FormFields(Mapping[str, str]):
+    """The fields of a form body, each value URL-decoded when first read.
+
+    A mod_xml_curl post carries 150-350 fields, of which one lookup reads a dozen; decoding them
+    all up front was a third of a cached dialplan answer's time.
+    """
+
+    __slots__ = ("_decoded", "_raw")
+
+    def __init__(self, raw: dict[str, str]) -> None:
+        self._raw = raw
+        self._decoded: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._decoded[name]
+        except KeyError:
+            value = self._raw[name]
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        self._decoded[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def parse_form(body: bytes) -> FormFields | None:
     """The form fields of a mod_xml_curl post, or ``None`` when the body is not a form."""
     if len(body) > MAX_BODY_BYTES:
         return None
     try:
         text = body.decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError):
+    except UnicodeDecodeError:
+        return None
+    pairs = text.split("&") if text else []
+    if len(pairs) > MAX_FIELDS:
         return None
     # FreeSWITCH sends each name once; the first wins should one repeat.
-    params: dict[str, str] = {}
-    for name, value in pairs:
-        params.setdefault(name, value)
-    return params
+    raw: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals:
+            return None  # "name" without "=": not a form
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        raw.setdefault(name, value)
+    return FormFields(raw)
 
 
 def answer_section(node: auth.AuthenticatedNode, params: Mapping[str, str], prefetched: cache.Prefetched | None = None) -> str:
