@@ -63,8 +63,9 @@ SNAPSHOT_TTL = 3600
 # bounds its life, as for tenant tokens. A short one would rebuild every tenant's snapshot each time.
 PLATFORM_TOKEN_TTL = SNAPSHOT_TTL
 PLATFORM_TOKEN_KEY = cache.dialplan_key("platform")
-# Snapshots kept in each web process (see _LocalSnapshots).
-LOCAL_SNAPSHOTS = 2048
+# What each web process keeps of the snapshots it used (see _LocalSnapshots), counted in extensions:
+# a snapshot takes roughly 1 KB per extension in memory, so about 40 MB however big the tenants are.
+LOCAL_SNAPSHOT_EXTENSIONS = 40_000
 # Part of every snapshot key: a deploy that changes the snapshot's shape never reads an old pickle.
 SNAPSHOT_FORMAT = 4
 # Destination kinds of a phone number whose calls go by ``NumberRoute`` rows (telephony.forwarding).
@@ -120,26 +121,34 @@ class _LocalSnapshots:
     saves a round trip and unpickling on every call without ever serving a stale snapshot.
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[str, TenantSnapshot] = OrderedDict()
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity  # in extensions, the bulk of a snapshot's size
+        self.used = 0
+        self.entries: OrderedDict[str, tuple[TenantSnapshot, int]] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: str) -> TenantSnapshot | None:
         with self.lock:
-            snapshot = self.entries.get(key)
-            if snapshot is not None:
-                self.entries.move_to_end(key)
-            return snapshot
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            self.entries.move_to_end(key)
+            return entry[0]
 
     def put(self, key: str, snapshot: TenantSnapshot) -> None:
+        weight = 1 + len(snapshot.extensions)
         with self.lock:
-            self.entries[key] = snapshot
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.used -= old[1]
+            self.entries[key] = (snapshot, weight)
+            self.used += weight
+            while self.used > self.capacity and len(self.entries) > 1:
+                _key, (_snapshot, dropped) = self.entries.popitem(last=False)
+                self.used -= dropped
 
 
-_local = _LocalSnapshots(LOCAL_SNAPSHOTS)
+_local = _LocalSnapshots(LOCAL_SNAPSHOT_EXTENSIONS)
 
 
 def _new_token(key: str, ttl: int) -> str:

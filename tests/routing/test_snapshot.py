@@ -180,3 +180,25 @@ def test_snapshot_holds_only_its_own_tenants_data(site: Site, other_site: Site) 
     assert snapshots.snapshot_for_domain("tenant-b.example").tenant_id == str(other_site.tenant.pk)
     assert mine.extensions["1001"].own_number == "+49891234561"
     assert theirs.extensions["1001"].own_number == "+49309876541"
+
+
+def test_process_local_snapshots_are_bounded_by_extensions_not_by_count() -> None:
+    from tests.routing.builders import extension, snapshot
+
+    # given room for 10 extensions' worth of snapshots
+    local = snapshots._LocalSnapshots(10)
+    small = snapshot(extensions={"1001": extension("1001")})  # weight 2
+    big = snapshot(extensions={str(n): extension(str(n)) for n in range(1001, 1008)})  # weight 8
+    # when two small ones and then a big one are kept
+    local.put("a", small)
+    local.put("b", small)
+    assert local.get("a") is small  # "a" is now the most recently used
+    local.put("c", big)
+    # then the least recently used is dropped until the big one fits, and the rest stay
+    assert local.get("b") is None
+    assert local.get("a") is small and local.get("c") is big
+    assert local.used == 10
+    # and one snapshot larger than the whole room is still kept (alone), so calls never rebuild in a loop
+    huge = snapshot(extensions={str(n): extension(str(n)) for n in range(1001, 1031)})
+    local.put("d", huge)
+    assert [local.get(key) for key in "acd"] == [None, None, huge]
