@@ -64,8 +64,8 @@ SNAPSHOT_TTL = 3600
 PLATFORM_TOKEN_TTL = SNAPSHOT_TTL
 PLATFORM_TOKEN_KEY = cache.dialplan_key("platform")
 # What each web process keeps of the snapshots it used (see _LocalSnapshots), counted in extensions:
-# a snapshot takes roughly 1 KB per extension in memory, so about 40 MB however big the tenants are.
-LOCAL_SNAPSHOT_EXTENSIONS = 40_000
+# a snapshot takes roughly 1 KB per extension in memory, so about 80 MB however big the tenants are.
+LOCAL_SNAPSHOT_EXTENSIONS = 80_000
 # Part of every snapshot key: a deploy that changes the snapshot's shape never reads an old pickle.
 SNAPSHOT_FORMAT = 4
 # Destination kinds of a phone number whose calls go by ``NumberRoute`` rows (telephony.forwarding).
