@@ -378,6 +378,7 @@ class _PersonalScope:
     caller: Any
     actor: Any
     tenant: Any
+    request: Any
 
     @property
     def manages_all(self) -> bool:
@@ -386,6 +387,27 @@ class _PersonalScope:
     def visible_extensions(self) -> Any:
         extensions = Extension.objects.for_tenant(self.tenant)
         return extensions if self.manages_all else extensions.filter(user=self.actor)
+
+    def visible_profile(self, profile_id: Any) -> ForwardingProfile:
+        """The caller's profile ``profile_id``, or a 400 on ``profile`` (another's is not there)."""
+        profile = (
+            ForwardingProfile.objects.for_tenant(self.tenant)
+            .filter(pk=profile_id, extension__in=self.visible_extensions())
+            .first()
+        )
+        if profile is None:
+            raise serializers.ValidationError({"profile": [_("Choose a forwarding profile of this company.")]})
+        return profile
+
+    def rules_of_visible_profiles(self, queryset: QuerySet, order: str) -> QuerySet:
+        """Rules of the profiles the caller sees, in ``order`` after extension and slot; ``?profile=`` narrows them."""
+        queryset = queryset.filter(profile__extension__in=self.visible_extensions()).order_by(
+            "profile__extension__number", "profile__slot", order
+        )
+        profile = self.request.query_params.get("profile")
+        if profile:
+            queryset = queryset.filter(profile_id=profile) if _is_uuid(profile) else queryset.none()
+        return queryset
 
 
 class RuleSummarySerializer(CentrexSerializer):
@@ -600,23 +622,11 @@ class ForwardingRuleViewSet(
     ordering_fields = ["condition"]
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = queryset.filter(profile__extension__in=self.visible_extensions()).order_by(
-            "profile__extension__number", "profile__slot", "condition"
-        )
-        profile = self.request.query_params.get("profile")
-        if profile:
-            queryset = queryset.filter(profile_id=profile) if _is_uuid(profile) else queryset.none()
-        return queryset
+        return self.rules_of_visible_profiles(queryset, "condition")
 
     def perform_create(self, serializer: ForwardingRuleSerializer) -> None:
         data = serializer.validated_data
-        profile = (
-            ForwardingProfile.objects.for_tenant(self.tenant)
-            .filter(pk=data["profile_id"], extension__in=self.visible_extensions())
-            .first()
-        )
-        if profile is None:
-            raise serializers.ValidationError({"profile": [_("Choose a forwarding profile of this company.")]})
+        profile = self.visible_profile(data["profile_id"])
         serializer.instance = services.check_set_rule(
             self.tenant,
             actor=self.actor,
@@ -817,23 +827,11 @@ class SelectiveRuleViewSet(
     ordering_fields = ["id"]
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = queryset.filter(profile__extension__in=self.visible_extensions()).order_by(
-            "profile__extension__number", "profile__slot", "id"
-        )
-        profile = self.request.query_params.get("profile")
-        if profile:
-            queryset = queryset.filter(profile_id=profile) if _is_uuid(profile) else queryset.none()
-        return queryset
+        return self.rules_of_visible_profiles(queryset, "id")
 
     def perform_create(self, serializer: SelectiveRuleSerializer) -> None:
         data = serializer.validated_data
-        profile = (
-            ForwardingProfile.objects.for_tenant(self.tenant)
-            .filter(pk=data["profile"], extension__in=self.visible_extensions())
-            .first()
-        )
-        if profile is None:
-            raise serializers.ValidationError({"profile": [_("Choose a forwarding profile of this company.")]})
+        profile = self.visible_profile(data["profile"])
         rule = services.check_set_selective_rule(
             self.tenant,
             actor=self.actor,

@@ -85,3 +85,30 @@ async def test_extension_list_follows_presence_events_without_reload(asgi_page: 
     await expect(row.locator("[data-presence]")).to_have_attribute("data-presence", "dnd")
     await expect(row.locator("[data-line-state]")).to_contain_text("Ringing")
     await gateway.writer.close()
+
+
+async def test_activity_monitor_follows_registrations_without_reload(asgi_page: Page, acme_1002, server_port: int) -> None:  # noqa: F811
+    from telephony.groups import services as groups
+    from telephony.groups.services import GroupInput
+
+    acme, extension, session = acme_1002
+    await sync_to_async(groups.check_create_group)(
+        acme.tenant, actor=acme.admin, data=GroupInput(name="Hotline", short_number="273", members=[extension.pk])
+    )
+    page = asgi_page
+    await page.context.add_cookies([{"name": "sessionid", "value": session, "url": f"http://127.0.0.1:{server_port}"}])
+    # given the admin's activity monitor, connected to the live events, with 1002 not registered
+    await page.goto("/portal/monitor/")
+    member = page.locator('[data-monitor-member="273-1002"]')
+    await expect(member).to_have_attribute("data-state", "not_registered")
+    await expect(page.locator("[data-monitor-live]")).to_be_visible()
+    gateway = Gateway(await sync_to_async(make_node)(8021))
+    register = next(
+        e for e in subscribed_events(BRIDGED_CALL) if e.get("Event-Subclass") == "sofia::register" and e.get("username") == "1002"
+    )
+    # when the phone registers
+    gateway._pending.extend(await gateway.handle(register, now=time.time()))
+    await gateway.flush()
+    # then the member's state changes on the page without a reload
+    await expect(member).to_have_attribute("data-state", "registered")
+    await gateway.writer.close()

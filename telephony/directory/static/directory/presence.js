@@ -14,7 +14,6 @@
   if (!root || !badges) {
     return;
   }
-  var attempts = 0;
 
   function show(selector, visible) {
     var element = root.querySelector(selector);
@@ -65,38 +64,24 @@
       });
   }
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + root.dataset.eventsPath);
-    socket.onopen = function () {
+  window.CentrexEvents.listen({
+    path: root.dataset.eventsPath,
+    tenant: root.dataset.tenant,
+    onOpen: function (reconnected) {
       show("[data-presence-live]", true);
       show("[data-presence-offline]", false);
-      if (attempts > 0) {
+      if (reconnected) {
         resync();
       }
-      attempts = 0;
-    };
-    socket.onmessage = function (message) {
-      var event;
-      try {
-        event = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (event.tenant === root.dataset.tenant && event.type === "presence" && event.op === "changed" && event.data) {
+    },
+    onEvent: function (event) {
+      if (event.type === "presence" && event.op === "changed" && event.data) {
         apply(String(event.data.extension_id), String(event.data.line_state), String(event.data.presence));
       }
-    };
-    socket.onclose = function (close) {
+    },
+    onClose: function () {
       show("[data-presence-live]", false);
       show("[data-presence-offline]", true);
-      if (close.code === 4401) {
-        return; // not logged in any more
-      }
-      attempts += 1;
-      setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)));
-    };
-  }
-
-  connect();
+    },
+  });
 })();

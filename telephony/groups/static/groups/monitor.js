@@ -22,7 +22,6 @@
   var boundaryTimer = null;
   var fetching = false;
   var fetchAgain = false;
-  var attempts = 0;
 
   function show(selector, visible) {
     var element = root.querySelector(selector);
@@ -72,40 +71,6 @@
       });
   }
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + root.dataset.eventsPath);
-    socket.onopen = function () {
-      show("[data-monitor-live]", true);
-      show("[data-monitor-offline]", false);
-      if (attempts > 0) {
-        refresh(); // events may have been missed while disconnected
-      }
-      attempts = 0;
-    };
-    socket.onmessage = function (message) {
-      var event;
-      try {
-        event = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (event.tenant === root.dataset.tenant && types.indexOf(event.type) !== -1) {
-        refresh();
-      }
-    };
-    socket.onclose = function (close) {
-      show("[data-monitor-live]", false);
-      show("[data-monitor-offline]", true);
-      if (close.code === 4401) {
-        show("[data-monitor-stale]", true); // not logged in any more: the page must be reloaded
-        return;
-      }
-      attempts += 1;
-      setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)));
-    };
-  }
-
   function tick() {
     var now = new Date(Date.now() + clockOffset);
     var format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
@@ -124,5 +89,27 @@
   });
   tick();
   scheduleBoundary();
-  connect();
+  window.CentrexEvents.listen({
+    path: root.dataset.eventsPath,
+    tenant: root.dataset.tenant,
+    onOpen: function (reconnected) {
+      show("[data-monitor-live]", true);
+      show("[data-monitor-offline]", false);
+      if (reconnected) {
+        refresh(); // events may have been missed while disconnected
+      }
+    },
+    onEvent: function (event) {
+      if (types.indexOf(event.type) !== -1) {
+        refresh();
+      }
+    },
+    onClose: function (loggedOut) {
+      show("[data-monitor-live]", false);
+      show("[data-monitor-offline]", true);
+      if (loggedOut) {
+        show("[data-monitor-stale]", true); // the page must be reloaded
+      }
+    },
+  });
 })();
