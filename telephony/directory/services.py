@@ -592,9 +592,12 @@ def check_add_phone_number(
 
 
 def _release_from_tenant(tenant: Tenant, phone_number: PhoneNumber) -> None:
-    """Remove every use of the number in its tenant: main number, presented number."""
+    """Remove every use of the number in its tenant: main number, presented number, its company voicemail."""
+    from telephony.voicemail.services import drop_mailbox_of
+
     TelephonySettings.objects.for_tenant(tenant).filter(main_number=phone_number).update(main_number=None)
     Extension.objects.for_tenant(tenant).filter(outbound_number=phone_number).update(outbound_number=None)
+    drop_mailbox_of(phone_number)
 
 
 @transaction.atomic

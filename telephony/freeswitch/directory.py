@@ -13,6 +13,8 @@ domain, then the device with everything it needs in one statement).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import uuid
 from collections.abc import Mapping
@@ -282,9 +284,12 @@ COMPANY_MAILBOX = re.compile(r"^vm[0-9]{6,15}$")
 def company_mailbox_document(entry: cache.DomainEntry, switch_id: str) -> str | None:
     """The directory user mod_voicemail looks up for a company mailbox, in its tenant's domain only.
 
-    It is no SIP account (no ``a1-hash``: nothing can register or call as it). It carries the
-    mailbox's 4-digit ``vm-password``, ``vm-mailto`` with every message attached when an address
-    is set, and the prompts' language. A mailbox of another tenant's number is not found.
+    It is no SIP account, and must not become one: a directory user with neither ``password`` nor
+    ``a1-hash`` is let in by sofia without any digest check. So it gets an ``a1-hash`` nobody can
+    know (an HMAC under the secret key), REGISTER is forbidden and the block list applies. It
+    carries the mailbox's 4-digit password as ``vm-password`` and ``vm-a1-hash``, ``vm-mailto``
+    with every message attached when an address is set, and the prompts' language. A mailbox of
+    another tenant's number is not found.
     """
     from telephony.voicemail.models import CompanyMailbox
 
@@ -298,7 +303,17 @@ def company_mailbox_document(entry: cache.DomainEntry, switch_id: str) -> str | 
     if row is None:
         return None
     password, email, language = row
-    params = [("vm-enabled", "true"), ("vm-password", password), ("vm-mailto", email)]
+    unknowable = hmac.new(settings.SECRET_KEY.encode(), f"mailbox-sip:{switch_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    pin_hash = hashlib.md5(f"{switch_id}:{entry.sip_domain}:{password}".encode(), usedforsecurity=False).hexdigest()
+    params = [
+        ("a1-hash", unknowable),
+        ("sip-forbid-register", "true"),
+        ("auth-acl", BLOCK_LIST_ACL),
+        ("vm-enabled", "true"),
+        ("vm-password", password),
+        ("vm-a1-hash", pin_hash),
+        ("vm-mailto", email),
+    ]
     if email:
         params += [("vm-email-all-messages", "true"), ("vm-attach-file", "true"), ("vm-keep-local-after-email", "true")]
     variables = [("tenant_id", entry.tenant_id), ("default_language", language)]

@@ -174,6 +174,13 @@ def check_create_mailbox(
     return mailbox
 
 
+def drop_mailbox_of(phone_number: PhoneNumber) -> None:
+    """The number leaves its tenant: its mailbox (greeting, password) goes, groups diverting to it end the call."""
+    mailbox = CompanyMailbox.objects.filter(phone_number=phone_number).first()
+    if mailbox is not None:
+        _drop_stale(mailbox)
+
+
 def _drop_stale(mailbox: CompanyMailbox) -> None:
     """Remove the mailbox a former holder of the number left behind (its groups stop diverting to it)."""
     from telephony.freeswitch.sync import schedule_sync

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
@@ -278,7 +279,11 @@ def test_directory_serves_the_mailbox_with_password_email_and_language(site, dja
     assert user.get("id") == MAIN_BOX
     assert params["vm-password"] == "1244" and params["vm-mailto"] == "reception@acme.example"
     assert params["vm-email-all-messages"] == "true" and params["vm-attach-file"] == "true"
-    assert "a1-hash" not in params and "password" not in params  # nothing can register as the mailbox
+    # no SIP account: an a1-hash nobody knows (sofia lets a user without one in unchecked), no REGISTER
+    assert "password" not in params and len(params["a1-hash"]) == 32
+    assert params["a1-hash"] != hashlib.md5(f"{MAIN_BOX}:tenant-a.example:1244".encode()).hexdigest()
+    assert params["sip-forbid-register"] == "true" and params["auth-acl"] == "centrex-blocked"
+    assert params["vm-a1-hash"] == hashlib.md5(f"{MAIN_BOX}:tenant-a.example:1244".encode()).hexdigest()
     assert variables["default_language"] == "fr" and variables["tenant_id"] == str(site.tenant.pk)
 
 
@@ -409,3 +414,21 @@ def test_portal_group_form_offers_the_voicemail_and_refuses_an_off_one(site: Sit
     services.check_update_mailbox(site.tenant, actor=None, mailbox=off, state=MailboxState.ON)
     assert admin.post("/portal/groups/new/", form).status_code == 302
     assert HuntGroup.objects.for_tenant(site.tenant).get().no_answer_mailbox_id == off.pk
+
+
+def test_a_number_taken_back_leaves_no_mailbox_and_can_then_be_deleted(site: Site) -> None:
+    from telephony.directory import services as directory
+
+    # given a mailbox on the main number that a group diverts to
+    box = mailbox(site, state=MailboxState.ON)
+    sales = group(site, members=("1002",), no_answer_action=NoAnswerAction.VOICEMAIL, no_answer_mailbox=box.pk)
+    number = site.numbers["main"]
+    # when the operator takes the number back
+    directory.check_assign_phone_number(actor=None, phone_number=number, tenant=None)
+    # then the mailbox is gone and the group ends unanswered calls instead
+    assert not CompanyMailbox.objects.filter(pk=box.pk).exists()
+    sales.refresh_from_db()
+    assert (sales.no_answer_action, sales.no_answer_mailbox_id) == (NoAnswerAction.HANGUP, None)
+    # and the number can be deleted
+    directory.do_delete_phone_number(actor=None, phone_number=number)
+    assert not type(number).objects.filter(pk=number.pk).exists()
