@@ -750,6 +750,16 @@ class SelectiveRuleSerializer(CentrexSerializer):
         required=False, allow_null=True, default=None, help_text="Condition 'no_answer': 5, 10, 15 or 20 (default 20)."
     )
 
+    def _contact_name(self, instance: SelectiveRule) -> str | None:
+        """A private contact's name for its owner only (an admin sees that it is a contact, not whose)."""
+        contact = instance.match_contact
+        if contact is None:
+            return None
+        request = self.context.get("request")
+        if contact.owner_id is not None and getattr(getattr(request, "user", None), "pk", None) != contact.owner_id:
+            return None
+        return contact.name
+
     def to_representation(self, instance: SelectiveRule) -> dict[str, Any]:
         return {
             "id": instance.pk,
@@ -758,7 +768,7 @@ class SelectiveRuleSerializer(CentrexSerializer):
             "extension": str(instance.match_extension_id) if instance.match_extension_id else None,
             "extension_number": instance.match_extension.number if instance.match_extension else None,
             "contact": str(instance.match_contact_id) if instance.match_contact_id else None,
-            "contact_name": instance.match_contact.name if instance.match_contact else None,
+            "contact_name": self._contact_name(instance),
             "prefix": instance.match_prefix,
             "allow": instance.allow,
             "condition": instance.condition,

@@ -833,9 +833,17 @@ def clean_prefix(raw: str, country: str) -> str:
 
 
 def _clean_selection(
-    tenant: Tenant, profile: ForwardingProfile, selection: CallerSelection, errors: dict[str, list[str]]
+    tenant: Tenant,
+    profile: ForwardingProfile,
+    selection: CallerSelection,
+    errors: dict[str, list[str]],
+    actor: User | None = None,
 ) -> dict[str, object]:
-    """The caller-selection fields of a selective rule, every reference checked against ``tenant``."""
+    """The caller-selection fields of a selective rule, every reference checked against ``tenant``.
+
+    A private contact can be named only by its owner, the extension's user: an admin editing the
+    extension sees the company directory, not the user's private one.
+    """
     from telephony.contacts.models import Contact
 
     match = selection.match
@@ -856,7 +864,8 @@ def _clean_selection(
         contacts = Contact.objects.for_tenant(tenant)
         contact = contacts.filter(pk=selection.contact).first() if _is_uuid(selection.contact) else None
         owner = profile.extension.user_id
-        if contact is None or not (contact.owner_id is None or (owner is not None and contact.owner_id == owner)):
+        own_private = owner is not None and contact is not None and contact.owner_id == owner == getattr(actor, "pk", None)
+        if contact is None or not (contact.owner_id is None or own_private):
             errors["contact"] = [_("Choose a contact of the company directory or of the extension's user.")]
             return {}
         return {"match": match, "match_key": f"contact:{contact.pk}", "match_contact": contact}
@@ -920,7 +929,7 @@ def check_set_selective_rule(
     """
     profile = _selective_profile(tenant, profile)
     errors: dict[str, list[str]] = {}
-    selection_fields = _clean_selection(tenant, profile, selection, errors)
+    selection_fields = _clean_selection(tenant, profile, selection, errors, actor)
     values: dict[str, object] = {"allow": False, "condition": "", "target": "", "number": "", "no_answer_seconds": None}
     if isinstance(allow, bool) and allow:
         values["allow"] = True

@@ -246,3 +246,25 @@ def test_portal_offers_company_contacts_but_not_the_users_private_ones(
     )
     assert response.status_code == 302
     assert SelectiveRule.objects.get().match_contact == company
+
+
+def test_api_shows_a_private_contacts_name_to_its_owner_only(
+    acme: TenantSet, ext: Extension, user_client: Client, admin_client: Client
+) -> None:
+    from telephony.contacts import services as contacts
+
+    # given the user's rule on a private contact
+    private = contacts.check_create_contact(
+        acme.tenant, actor=acme.user, data=contacts.ContactInput(name="Dr. X", numbers=[("work", "+4940111111")]), is_global=False
+    )
+    profile = profile_2(acme, ext)
+    assert (
+        post(user_client, {"profile": str(profile.pk), "match": "contact", "contact": str(private.pk), "allow": True}).status_code
+        == 201
+    )
+    # then the user sees its name, the admin only that it is a contact
+    mine = user_client.get(f"{BASE}/").json()["results"]
+    theirs = admin_client.get(f"{BASE}/").json()["results"]
+    assert [(r["contact"], r["contact_name"]) for r in mine] == [(str(private.pk), "Dr. X")]
+    assert [(r["contact"], r["contact_name"]) for r in theirs] == [(str(private.pk), None)]
+    assert "Dr. X" not in admin_client.get(f"/portal/schedule/extensions/{ext.pk}/forwarding/").content.decode()

@@ -275,3 +275,24 @@ def test_snapshot_reads_selective_rules_in_one_more_query_only_when_there_are_so
     set_rule(acme, holiday, Selection(SelectiveMatch.EXTENSION, extension=colleague.pk), allow=True)
     assert queries() == without + 1
     assert len(build_snapshot(str(acme.tenant.pk)).extensions["1001"].selective) == 7
+
+
+def test_only_the_owner_names_a_private_contact(acme: TenantSet, holiday: ForwardingProfile) -> None:
+    private = contact(acme, "Mum", "+4940111111", owner=acme.user)
+    # when the tenant admin, editing the user's extension, names the user's private contact
+    with pytest.raises(ValidationError) as error:
+        services.check_set_selective_rule(
+            acme.tenant,
+            actor=acme.admin,
+            profile=holiday,
+            selection=Selection(SelectiveMatch.CONTACT, contact=private.pk),
+            allow=True,
+        )
+    # then it is refused (the admin does not see the user's private directory) and nothing is stored
+    assert "contact" in error.value.message_dict
+    assert not SelectiveRule.objects.filter(profile=holiday).exists()
+    # while the user may
+    services.check_set_selective_rule(
+        acme.tenant, actor=acme.user, profile=holiday, selection=Selection(SelectiveMatch.CONTACT, contact=private.pk), allow=True
+    )
+    assert SelectiveRule.objects.filter(profile=holiday, match_contact=private).exists()
