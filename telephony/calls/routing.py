@@ -876,6 +876,13 @@ def _ringable(extension: ExtensionInfo) -> tuple[str, ...]:
     return tuple(device for device in extension.devices if device not in extension.dnd_devices)
 
 
+def _member_devices(extension: ExtensionInfo | None) -> tuple[str, ...]:
+    """What a group call rings of a member: nothing with global DND on, else its devices without their own DND."""
+    if extension is None or extension.dnd:
+        return ()
+    return _ringable(extension)
+
+
 def _in_a_call(call: CallRequest, live: LiveState, target: ExtensionInfo) -> bool:
     """One of the extension's devices is in a call (not counting the device placing this call)."""
     if live.busy is None:
@@ -1135,7 +1142,7 @@ def available_members(call: CallRequest, snapshot: TenantSnapshot, live: LiveSta
     available = []
     for member in group.members:
         extension = snapshot.extensions.get(member.number)
-        if extension is not None and _endpoints(call, snapshot, extension.devices, live):
+        if _endpoints(call, snapshot, _member_devices(extension), live):
             available.append(member.extension_id)
     return available
 
@@ -1147,7 +1154,7 @@ def _group_ring_steps(
     members = []
     for member in group.members:
         extension = snapshot.extensions.get(member.number)
-        endpoints = _endpoints(call, snapshot, extension.devices if extension else (), live)
+        endpoints = _endpoints(call, snapshot, _member_devices(extension), live)
         devices[member.extension_id] = endpoints
         members.append(strategies.Member(member.extension_id, member.number, available=bool(endpoints)))
     state = live.group_states.get(group.id, GroupState())

@@ -210,16 +210,40 @@ def test_route_always_wins_over_the_other_conditions() -> None:
     assert route(from_device("1001", username="1002"), forwarding(*rules), IDLE).steps == VOICEMAIL_1001
 
 
-def test_route_group_members_are_not_forwarded() -> None:
+def test_route_group_members_are_not_forwarded_and_not_rung_with_dnd() -> None:
+    from telephony.calls.routing import GroupInfo, GroupMemberInfo
+
+    group = GroupInfo(
+        "00000000-0000-0000-0000-000000000301",
+        "301",
+        "Sales",
+        "simultaneous",
+        2,
+        1,
+        (GroupMemberInfo("e1", "1001"), GroupMemberInfo("e3", "1003")),
+    )
+    snap = replace(forwarding(to_voicemail(ALWAYS), dnd=True), groups={group.id: group}, group_numbers={"301": group.id})
+    plan = route(from_device("301", username="1002"), snap, IDLE)
+    # 1001 has global DND (and forwards always to voicemail): the group call neither rings it nor follows its forward
+    assert not any(isinstance(step, Voicemail) for step in plan.steps)
+    rung = {e.sip_username for step in plan.steps if isinstance(step, RingTargets) for e in step.endpoints}
+    assert rung == {"1003"}
+
+
+def test_route_group_member_devices_with_their_own_dnd_do_not_ring() -> None:
     from telephony.calls.routing import GroupInfo, GroupMemberInfo
 
     group = GroupInfo(
         "00000000-0000-0000-0000-000000000301", "301", "Sales", "simultaneous", 2, 1, (GroupMemberInfo("e1", "1001"),)
     )
-    snap = replace(forwarding(to_voicemail(ALWAYS), dnd=True), groups={group.id: group}, group_numbers={"301": group.id})
+    base = forwarding(to_voicemail(ALWAYS))
+    member = replace(base.extensions["1001"], forwarding=(), dnd_devices=frozenset({"1001-2"}))
+    snap = replace(
+        base, extensions={**base.extensions, "1001": member}, groups={group.id: group}, group_numbers={"301": group.id}
+    )
     plan = route(from_device("301", username="1002"), snap, IDLE)
-    assert not any(isinstance(step, Voicemail) for step in plan.steps)
-    assert any(isinstance(step, RingTargets) for step in plan.steps)
+    rung = {e.sip_username for step in plan.steps if isinstance(step, RingTargets) for e in step.endpoints}
+    assert rung == {"1001"}
 
 
 def test_route_forwarding_from_internal_only_extension_to_outside_refused() -> None:
