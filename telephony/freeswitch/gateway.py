@@ -35,10 +35,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from centrex.events import DomainEvent, deliver_many
 from telephony.directory.presence import ExtensionPresence, is_app_contact
-from telephony.freeswitch import bruteforce
+from telephony.freeswitch import bruteforce, livestate
 from telephony.freeswitch.choices import NodeStatus
 from telephony.freeswitch.esl import EslClient, EslError, parse_event
 from telephony.freeswitch.events import (
@@ -152,6 +153,7 @@ def _load_devices(tenant_id: str) -> dict[str, DeviceInfo]:
             "sip_username", "extension__number", "extension__user_id", "extension_id"
         )
     )
+    _reset_dnd(tenant_id)
     siblings: dict[Any, list[str]] = {}
     for username, _number, _user, extension_id in rows:
         siblings.setdefault(extension_id, []).append(username)
@@ -159,6 +161,17 @@ def _load_devices(tenant_id: str) -> dict[str, DeviceInfo]:
         username: DeviceInfo(number, str(user) if user else None, str(extension_id), tuple(sorted(siblings[extension_id])))
         for username, number, user, extension_id in rows
     }
+
+
+def _reset_dnd(tenant_id: str) -> None:
+    """Presence reads global DND from Redis: bring it in line with the database with each device reload."""
+    from telephony.forwarding.models import PersonalSettings
+
+    on = PersonalSettings.objects.filter(tenant_id=tenant_id, dnd=True).values_list("extension_id", flat=True)
+    try:
+        livestate.reset_dnd(tenant_id, list(on))
+    except RedisError as error:
+        logger.warning("DND set not refreshed", extra={"tenant": tenant_id, "error": str(error)})
 
 
 def deliver_all(events: list[DomainEvent]) -> None:

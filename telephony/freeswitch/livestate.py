@@ -379,6 +379,24 @@ def line_facts(tenant_id: str) -> tuple[set[str], dict[str, str]]:
     return users, {_text(user): _text(state) for user, state in zip(states[::2], states[1::2], strict=True)}
 
 
+def reset_dnd(tenant_id: str, extension_ids: Any) -> None:
+    """Make the ``dnd`` set the database's list of extensions with global DND on (the gateway, on each reload).
+
+    The ``dnd.updated`` receiver keeps the set current; this repairs what it missed (DND set before
+    presence existed, or while Redis was away). Raises ``redis.RedisError``.
+    """
+    client = _sync()
+    if client is None:
+        return
+    key = _key(str(tenant_id), "dnd")
+    pipe = client.pipeline(transaction=True)
+    pipe.delete(key)
+    ids = [str(extension_id) for extension_id in extension_ids]
+    if ids:
+        pipe.sadd(key, *ids)
+    pipe.execute()
+
+
 @_nothing_live_on_error(dict)
 def presence(tenant_id: str) -> dict[str, str]:
     """SIP user name -> presence state (``idle``, ``ringing``, ``busy``, ``offline``)."""

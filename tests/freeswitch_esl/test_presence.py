@@ -271,3 +271,21 @@ async def test_line_state_over_several_devices_busy_beats_ringing_beats_free(sit
         ("free", "line_free"),
     ]
     await gateway.writer.close()
+
+
+async def test_dnd_the_redis_set_missed_is_restored_from_the_database_when_the_gateway_loads_devices(site_a: Site) -> None:
+    from django.core.cache import cache as django_cache
+
+    from telephony.freeswitch import livestate
+
+    # given 1002 with global DND on in the database, but the live DND set lost (Redis emptied)
+    extension = site_a.extensions["1002"]
+    await sync_to_async(forwarding.check_set_dnd)(site_a.tenant, actor=None, extension=extension, on=True)
+    await sync_to_async(django_cache.clear)()
+    client = livestate._sync()
+    assert client.smembers(livestate._key(str(site_a.tenant.pk), "dnd")) == set()
+    # when the gateway (which loads the tenant's devices) sees 1002 register
+    gateway = Gateway(await sync_to_async(make_node)(8021))
+    # then the presence is still "do not disturb"
+    assert _presence(await gateway.handle(_recorded("CUSTOM", username="1002"))) == [("free", "dnd")]
+    await gateway.writer.close()
