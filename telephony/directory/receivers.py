@@ -55,14 +55,15 @@ def publish_extension_presence(tenant_id: str, extension_id: str, *, dnd: bool) 
             return
         if changed is None:
             return
-        state = ExtensionPresence.decode(changed[0])
+        state, sequence = ExtensionPresence.decode(changed[0]), changed[1]
     else:
-        state = derive(PresenceFacts(dnd=dnd))
+        state, sequence = derive(PresenceFacts(dnd=dnd)), 0
     data = {
         "extension": extension["number"],
         "extension_id": str(extension_id),
         "user_id": str(extension["user_id"]) if extension["user_id"] else None,
         "line_state": state.line_state.value,
         "presence": state.presence.value,
+        "seq": sequence,
     }
     deliver(DomainEvent("presence", "changed", str(tenant_id), data))

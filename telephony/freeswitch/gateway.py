@@ -279,6 +279,7 @@ class Gateway:
             "user_id": device.user_id,
             "line_state": state.line_state.value,
             "presence": state.presence.value,
+            "seq": sequence,  # grows with each change of the tenant's presence: clients drop older ones
         }
         event = DomainEvent("presence", "changed", tenant_id, data)
         order = _PRESENCE_ORDER.get()

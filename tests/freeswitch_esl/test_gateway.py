@@ -116,7 +116,14 @@ async def test_gateway_replayed_bridged_call_publishes_registrations_calls_and_p
         "user_id": u1001,
         "line_state": "free",
         "presence": "line_free",
+        "seq": 1,
     }
+    # each change of the tenant's presence carries its own seq, rising per extension (clients drop late ones)
+    seqs = [e.data["seq"] for e in captured.events if e.type == "presence"]
+    assert len(set(seqs)) == len(seqs)
+    for number in ("1001", "1002"):
+        own = [e.data["seq"] for e in captured.events if e.type == "presence" and e.data["extension"] == number]
+        assert own == sorted(own)
     assert [e.data["registered"] for e in captured.events if e.type == "registration"] == [True, True, False, False]
     # the call and the registrations are over: live state is empty again
     assert await sync_to_async(livestate.registrations)(tenant) == {}

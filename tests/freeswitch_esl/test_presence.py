@@ -139,6 +139,7 @@ async def test_dnd_on_and_off_gives_presence_dnd_and_back(site_a: Site, delivere
         "user_id": str(site_a.users["1002"].pk),
         "line_state": "free",
         "presence": "dnd",
+        "seq": 2,  # after the registration's "free / line free" (1)
     }
     assert presence[0].user is None and presence[0].tenant == str(site_a.tenant.pk)
     # when a call rings it: the line state changes, the icon stays DND (the gateway reads the DND flag)

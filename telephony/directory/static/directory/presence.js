@@ -14,6 +14,7 @@
   if (!root || !badges) {
     return;
   }
+  var lastSeq = {}; // extension id -> the seq of the last presence applied
 
   function show(selector, visible) {
     var element = root.querySelector(selector);
@@ -76,7 +77,18 @@
     },
     onEvent: function (event) {
       if (event.type === "presence" && event.op === "changed" && event.data) {
-        apply(String(event.data.extension_id), String(event.data.line_state), String(event.data.presence));
+        // Events of the gateway and of the web processes may arrive out of order: keep the newest. A
+        // far smaller seq means the live state started afresh (Redis emptied), not a late event.
+        var id = String(event.data.extension_id);
+        var seq = Number(event.data.seq) || 0;
+        var last = lastSeq[id] || 0;
+        if (seq && seq <= last && last - seq < 1000) {
+          return;
+        }
+        if (seq) {
+          lastSeq[id] = seq;
+        }
+        apply(id, String(event.data.line_state), String(event.data.presence));
       }
     },
     onClose: function () {
