@@ -31,8 +31,7 @@ from telephony.directory.validators import check_number_free, normalise_e164
 from telephony.freeswitch.sync import schedule_sync
 from tenants import audit
 from tenants.choices import Feature, Language
-from tenants.models import Membership, Tenant, User
-from tenants.selectors import has_feature
+from tenants.models import Licence, Membership, Tenant, User
 
 EXTENSION_FIELDS = [
     "number",
@@ -286,6 +285,25 @@ def check_reset_sip_password(tenant: Tenant, *, actor: User | None, device: Devi
     return password
 
 
+def _device_dnd_licence_error(tenant: Tenant, device: Device) -> str | None:
+    """DND on a device is part of the mobility option, one licence per extension that uses it ([DFN] §1.10)."""
+
+    # Serialise the check with other extensions taking a licence at the same moment.
+    licence = Licence.objects.for_tenant(tenant).select_for_update().filter(feature=Feature.MOBILITY).first()
+    quantity = licence.quantity if licence else 0
+    if quantity <= 0:
+        return _("Do not disturb on one device needs the mobility option. Ask your provider for it.")
+    using = set(
+        Device.objects.for_tenant(tenant).filter(dnd=True).exclude(pk=device.pk).values_list("extension_id", flat=True).distinct()
+    )
+    if device.extension_id not in using and len(using) >= quantity:
+        return _(
+            "All %(count)s mobility licences are in use by other extensions: ask your provider for more, "
+            "or turn device DND off elsewhere."
+        ) % {"count": quantity}
+    return None
+
+
 @transaction.atomic
 def check_update_device(tenant: Tenant, *, actor: User | None, device: Device, **changes: Any) -> Device:
     """Change a device's name, maximum registrations, active state, primary and intercom flags, or its DND.
@@ -303,8 +321,10 @@ def check_update_device(tenant: Tenant, *, actor: User | None, device: Device, *
     errors: dict[str, str] = {}
     if "is_primary" in changes and not changes["is_primary"] and device.is_primary:
         errors["is_primary"] = _("An extension always has a primary device: make another device primary instead.")
-    if changes.get("dnd") and not device.dnd and not has_feature(tenant, Feature.MOBILITY):
-        errors["dnd"] = _("Do not disturb on one device needs the mobility option. Ask your provider for it.")
+    if changes.get("dnd") and not device.dnd:
+        error = _device_dnd_licence_error(tenant, device)
+        if error:
+            errors["dnd"] = error
     if errors:
         raise ValidationError(errors)
     for field, value in changes.items():

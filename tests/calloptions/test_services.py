@@ -158,6 +158,22 @@ def test_device_dnd_with_mobility_option(acme: TenantSet, ext: Extension) -> Non
     assert (desk.dnd, desk.intercom) == (True, True)
 
 
+def test_device_dnd_takes_one_mobility_licence_per_extension(acme: TenantSet, ext: Extension) -> None:
+    # given one mobility licence, used by ext's desk phone
+    tenants.check_set_licence(acme.tenant, actor=None, feature=Feature.MOBILITY, quantity=1)
+    desk, soft = add_device(acme, ext), add_device(acme, ext)
+    services.check_update_device(acme.tenant, actor=acme.admin, device=desk, dnd=True)
+    # then a second device of the same extension may use it too
+    services.check_update_device(acme.tenant, actor=acme.admin, device=soft, dnd=True)
+    # but another extension's device is refused, and nothing changes
+    other = add_device(acme, make_extension(acme, "1005"))
+    with pytest.raises(ValidationError) as error:
+        services.check_update_device(acme.tenant, actor=acme.admin, device=other, dnd=True)
+    assert "mobility licences are in use" in field_errors(error)["dnd"][0]
+    other.refresh_from_db()
+    assert other.dnd is False
+
+
 # --- voicemail PIN -------------------------------------------------------------------------------
 def test_set_voicemail_pin_stores_only_a_hash(acme: TenantSet, ext: Extension) -> None:
     services.check_set_voicemail_pin(acme.tenant, actor=acme.user, extension=ext, pin="4711")
