@@ -20,17 +20,18 @@ class ProfileForm(forms.Form):
     )
 
 
-class RuleForm(forms.Form):
-    profile = forms.ChoiceField(label=_("Profile"))
-    condition = forms.ChoiceField(label=_("Condition"), choices=ForwardCondition.choices)
-    target = forms.ChoiceField(label=_("Target"), choices=ForwardTarget.choices)
-    number = forms.CharField(
+def _number_field() -> forms.CharField:
+    """Where a rule's target 'Phone number' goes (the rules and the selective rules ask it alike)."""
+    return forms.CharField(
         label=_("Phone number or extension"),
         max_length=30,
         required=False,
         help_text=_("For the target 'Phone number': an extension, or a number such as 089 2343123 or +49 89 2343123."),
     )
-    no_answer_seconds = forms.TypedChoiceField(
+
+
+def _no_answer_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
         label=_("No answer after"),
         choices=[(s, _("%(seconds)s seconds") % {"seconds": s}) for s in NO_ANSWER_SECONDS],
         coerce=int,
@@ -39,6 +40,14 @@ class RuleForm(forms.Form):
         required=False,
         help_text=_("Only for the condition 'No answer'."),
     )
+
+
+class RuleForm(forms.Form):
+    profile = forms.ChoiceField(label=_("Profile"))
+    condition = forms.ChoiceField(label=_("Condition"), choices=ForwardCondition.choices)
+    target = forms.ChoiceField(label=_("Target"), choices=ForwardTarget.choices)
+    number = _number_field()
+    no_answer_seconds = _no_answer_field()
 
     def __init__(self, *args: Any, profiles: Sequence[ForwardingProfile] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,21 +74,8 @@ class SelectiveRuleForm(forms.Form):
     )
     condition = forms.ChoiceField(label=_("Condition"), choices=[("", "---"), *ForwardCondition.choices], required=False)
     target = forms.ChoiceField(label=_("Target"), choices=[("", "---"), *ForwardTarget.choices], required=False)
-    number = forms.CharField(
-        label=_("Phone number or extension"),
-        max_length=30,
-        required=False,
-        help_text=_("For the target 'Phone number': an extension, or a number such as 089 2343123 or +49 89 2343123."),
-    )
-    no_answer_seconds = forms.TypedChoiceField(
-        label=_("No answer after"),
-        choices=[(s, _("%(seconds)s seconds") % {"seconds": s}) for s in NO_ANSWER_SECONDS],
-        coerce=int,
-        empty_value=None,
-        initial=20,
-        required=False,
-        help_text=_("Only for the condition 'No answer'."),
-    )
+    number = _number_field()
+    no_answer_seconds = _no_answer_field()
 
     def __init__(
         self,
