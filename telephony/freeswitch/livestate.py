@@ -8,7 +8,8 @@ What is kept, per tenant (every key carries the tenant id: ``<prefix>:live:<tena
   last event time) and ``outside`` (set of the channel uuids on the trunk side, one per outside call);
 * presence: ``presence`` (hash sip user -> state, from the switch's PRESENCE_IN; routing reads it);
 * per extension ([DFN] §1.10): ``dnd`` (set of the extension ids with global DND on, written by the
-  ``dnd.updated`` receiver, no expiry) and ``presence_ext`` (hash extension id -> the line state and
+  ``dnd.updated`` receiver and rewritten from the database by the gateway's device reloads, no
+  expiry) and ``presence_ext`` (hash extension id -> the line state and
   presence last published, so a repeat is not published again).
 
 Writes are single Lua scripts, so two events handled at once (two gateways, or a register racing
@@ -395,15 +396,6 @@ def reset_dnd(tenant_id: str, extension_ids: Any) -> None:
     if ids:
         pipe.sadd(key, *ids)
     pipe.execute()
-
-
-@_nothing_live_on_error(dict)
-def presence(tenant_id: str) -> dict[str, str]:
-    """SIP user name -> presence state (``idle``, ``ringing``, ``busy``, ``offline``)."""
-    client = _sync()
-    if client is None:
-        return {}
-    return {_text(k): _text(v) for k, v in client.hgetall(_key(str(tenant_id), "presence")).items()}
 
 
 def update_extension_presence(
